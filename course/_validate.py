@@ -59,7 +59,9 @@ def class_labels(target: object, n: int, k: int, who: str) -> np.ndarray:
                 f"Use labels.astype(int) if they are whole numbers stored as floats."
             )
         if t.shape[0] != n:
-            raise ValueError(f"{who} got {t.shape[0]} labels for a batch of {n}; expected shape ({n},)")
+            raise ValueError(
+                f"{who} got {t.shape[0]} labels for a batch of {n}; expected shape ({n},)"
+            )
         bad = (t < 0) | (t >= k)
         if bad.any():
             raise ValueError(
@@ -73,7 +75,9 @@ def class_labels(target: object, n: int, k: int, who: str) -> np.ndarray:
         rows = as_float_array(t, who, "target")
         check_same_shape(rows, (n, k), who, "target rows")
         if (rows < 0).any() or not np.allclose(rows.sum(axis=1), 1.0):
-            raise ValueError(f"{who} expected each target row to be a distribution (>= 0, sums to 1)")
+            raise ValueError(
+                f"{who} expected each target row to be a distribution (>= 0, sums to 1)"
+            )
         return rows
     raise ValueError(
         f"{who} expected integer labels of shape ({n},) or one-hot rows of shape ({n}, {k}); "

@@ -64,7 +64,9 @@ def train_test_split(
     test, train = order[:n_test], order[n_test:]
     split = Split(x[train], y[train], x[test], y[test], int(n_classes or y.max() + 1))
     if normalize:
-        split.x_train, split.x_test, split.mean, split.std = standardize(split.x_train, split.x_test)
+        split.x_train, split.x_test, split.mean, split.std = standardize(
+            split.x_train, split.x_test
+        )
     return split
 
 
@@ -106,15 +108,25 @@ def make_blobs(
     return x, labels
 
 
-def load_spirals(n_per_class: int = 100, n_classes: int = 3, test_fraction: float = 0.25,
-                 seed: int | None = 0, normalize: bool = True) -> Split:
+def load_spirals(
+    n_per_class: int = 100,
+    n_classes: int = 3,
+    test_fraction: float = 0.25,
+    seed: int | None = 0,
+    normalize: bool = True,
+) -> Split:
     """make_spirals, split and standardised."""
     x, y = make_spirals(n_per_class, n_classes, seed=seed)
     return train_test_split(x, y, test_fraction, seed, normalize, n_classes)
 
 
-def load_blobs(n_per_class: int = 100, n_classes: int = 3, test_fraction: float = 0.25,
-               seed: int | None = 0, normalize: bool = True) -> Split:
+def load_blobs(
+    n_per_class: int = 100,
+    n_classes: int = 3,
+    test_fraction: float = 0.25,
+    seed: int | None = 0,
+    normalize: bool = True,
+) -> Split:
     """make_blobs, split and standardised."""
     x, y = make_blobs(n_per_class, n_classes, seed=seed)
     return train_test_split(x, y, test_fraction, seed, normalize, n_classes)

@@ -13,7 +13,9 @@ from .modules.base import Module
 from .modules.losses import Loss
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """∂f/∂xᵢ ≈ (f(x + ε eᵢ) − f(x − ε eᵢ)) / 2ε, one coordinate at a time (2·x.size calls of f).
 
     ``x`` must be a float64 array; it is perturbed in place and restored exactly afterwards.
@@ -104,8 +106,13 @@ class GradcheckReport:
 
     def _cells(self) -> list[tuple[str, ...]]:
         return [
-            (r.name, str(r.shape), r.method, f"{r.error:.2e}", ("ok" if r.passed else "FAIL") + (
-                f": {r.note}" if r.note else ""))
+            (
+                r.name,
+                str(r.shape),
+                r.method,
+                f"{r.error:.2e}",
+                ("ok" if r.passed else "FAIL") + (f": {r.note}" if r.note else ""),
+            )
             for r in self.rows
         ]
 
@@ -117,7 +124,9 @@ class GradcheckReport:
             f"gradcheck {self.target}: {'PASS' if self.ok else 'FAIL'} "
             f"(tolerance {self.tol:.0e}, {self.n_forward} forward passes)"
         ]
-        lines += ["  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+        lines += [
+            "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells
+        ]
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -181,11 +190,22 @@ def gradcheck(
 
     tensors = {"input": x} | ({} if is_loss else dict(module.params))
     for name, t in tensors.items():
-        report.rows.append(_check_tensor(name, t, analytic.get(name), scalar, eps, tol, rng,
-                                         max_elementwise, n_directions))
+        report.rows.append(
+            _check_tensor(
+                name, t, analytic.get(name), scalar, eps, tol, rng, max_elementwise, n_directions
+            )
+        )
     if not np.array_equal(x, x_before):
-        report.rows.append(CheckRow("input unchanged", x.shape, "compare", 1.0, False,
-                                    "forward/backward modified its input in place"))
+        report.rows.append(
+            CheckRow(
+                "input unchanged",
+                x.shape,
+                "compare",
+                1.0,
+                False,
+                "forward/backward modified its input in place",
+            )
+        )
     return report
 
 
@@ -195,8 +215,9 @@ def _check_tensor(name, t, grad, scalar, eps, tol, rng, max_elementwise, n_direc
         return CheckRow(name, shape, "-", 1.0, False, "no gradient returned")
     grad = np.asarray(grad)
     if grad.shape != t.shape:
-        return CheckRow(name, shape, "-", 1.0, False,
-                        f"gradient has shape {grad.shape}, expected {shape}")
+        return CheckRow(
+            name, shape, "-", 1.0, False, f"gradient has shape {grad.shape}, expected {shape}"
+        )
     if not np.all(np.isfinite(grad)):
         return CheckRow(name, shape, "-", 1.0, False, "gradient contains nan or inf")
 

@@ -47,11 +47,11 @@ class SigmoidGradFromInput(Sigmoid):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = super().forward(x)
-        self._input = np.asarray(x, dtype=np.float64)
+        self._x_in = np.asarray(x, dtype=np.float64)
         return y
 
     def _local_grad(self) -> np.ndarray:
-        return self._input * (1.0 - self._input)
+        return self._x_in * (1.0 - self._x_in)
 
 
 ALL = {

@@ -5,7 +5,13 @@ from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Module
 from .container import Sequential
 from .linear import Linear
-from .losses import CrossEntropy, EuclideanLoss, Loss, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
+from .losses import (
+    CrossEntropy,
+    EuclideanLoss,
+    Loss,
+    SigmoidBinaryCrossEntropy,
+    SoftmaxCrossEntropy,
+)
 
 __all__ = [
     "Module",
