@@ -44,9 +44,12 @@ $(BROWSER): $(TESTDEP)
 	@if command -v chromium >/dev/null 2>&1; then touch $@; fi
 
 # --- the two main commands ---------------------------------------------------------------------
+# Jupyter refuses to run as root unless told to (containers, CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STUDENT)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) \
-	  --LabApp.default_url=/lab/tree/lectures/README.md $(ARGS)
+	  --LabApp.default_url=/lab/tree/lectures/README.md $(ROOT_FLAG) $(ARGS)
 
 test: $(TESTDEP) $(BROWSER)
 	$(PY) -m pytest $(PYTEST_ARGS)
