@@ -159,3 +159,28 @@ def test_mlp_with_loss_matches_autograd():
         ("0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"), expected, strict=True
     ):
         np.testing.assert_allclose(net.grads[key], want, rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE))
+@pytest.mark.parametrize("shape", [(1, 1), (1, 4), (4, 1)])
+def test_activation_edge_shapes(name, shape):
+    # N = 1 and D = 1 explicitly, whatever hypothesis happens to draw.
+    make, ref = ELEMENTWISE[name]
+    x = away_from_kinks(np.linspace(-2, 2, np.prod(shape)).reshape(shape))
+    g = np.linspace(1, 2, np.prod(shape)).reshape(shape)
+    m = make()
+    np.testing.assert_allclose(m(x), ref(x), atol=1e-14)
+    np.testing.assert_allclose(m.backward(g), vjp(ref, x, g), atol=1e-12)
+
+
+@pytest.mark.parametrize("n,d_in,d_out", [(1, 1, 1), (1, 3, 2), (3, 1, 1)])
+def test_linear_edge_shapes(n, d_in, d_out):
+    layer = Linear(d_in, d_out, rng=0)
+    x, g = np.ones((n, d_in)), np.ones((n, d_out))
+    w = layer.params["weight"].copy()
+    layer(x)
+    dx = layer.backward(g)
+    assert dx.shape == (n, d_in) and layer.grads["weight"].shape == (d_out, d_in)
+    np.testing.assert_allclose(
+        layer.grads["weight"], grad(lambda t: anp.sum(anp.dot(x, t.T) * g))(w)
+    )

@@ -28,13 +28,14 @@ class Loss(Module):
         return pred
 
     def _scale(self, grad_out: object) -> float:
-        g = np.asarray(grad_out, dtype=np.float64) if not isinstance(grad_out, float) else grad_out
-        if np.ndim(g) != 0 and np.size(g) != 1:
+        """The upstream gradient of a scalar loss is itself a scalar."""
+        g = np.asarray(grad_out, dtype=np.float64)
+        if g.size != 1:
             raise ValueError(
                 f"{self!r}.backward expected a scalar grad_out (the loss is a scalar); "
-                f"got shape {np.shape(g)}"
+                f"got shape {g.shape}"
             )
-        return float(np.reshape(g, ()))
+        return float(g.reshape(()))
 
 
 class SoftmaxCrossEntropy(Loss):
