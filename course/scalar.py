@@ -170,7 +170,8 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value, float]]]:
 
 
 def layout(root: Value) -> dict[int, tuple[float, float]]:
-    """Position (x, y) per node id: x = depth (longest path from a leaf), y spread within a column.
+    """Position (x, y) per node id: x = depth (longest path from a leaf; a leaf sits just left of its
+    first user), y spread within a column.
 
     Within a column nodes are ordered by the mean height of their parents, which keeps most edges
     from crossing in the small graphs of the lectures.
@@ -179,14 +180,24 @@ def layout(root: Value) -> dict[int, tuple[float, float]]:
     depth: dict[int, int] = {}
     for v in nodes:
         depth[id(v)] = 1 + max((depth[id(p)] for p in v.parents), default=-1)
+    # Pull each leaf right, next to its first user, so constants do not stretch across the page.
+    first_use: dict[int, int] = {}
+    for v in nodes:
+        for p in v.parents:
+            first_use[id(p)] = min(first_use.get(id(p), depth[id(v)]), depth[id(v)])
+    for v in nodes:
+        if not v.parents and id(v) in first_use:
+            depth[id(v)] = first_use[id(v)] - 1
     columns: dict[int, list[Value]] = {}
     for v in nodes:
         columns.setdefault(depth[id(v)], []).append(v)
     pos: dict[int, tuple[float, float]] = {}
     for d in sorted(columns):
         col = columns[d]
-        if d > 0:
-            col.sort(key=lambda v: sum(pos[id(p)][1] for p in v.parents) / len(v.parents))
+        placed = [v for v in col if v.parents]  # leaves keep their first-seen order
+        if placed and len(placed) == len(col):
+            # higher parents -> higher child (y grows upwards, so sort by descending mean height)
+            col.sort(key=lambda v: -sum(pos[id(p)][1] for p in v.parents) / len(v.parents))
         n = len(col)
         for i, v in enumerate(col):
             pos[id(v)] = (float(d), (n - 1) / 2.0 - i)
@@ -249,7 +260,7 @@ def draw(
             ),
         )
         if edge_labels:
-            lx, ly = 0.55 * x0 + 0.45 * x1, 0.55 * y0 + 0.45 * y1 - rad * 0.6 * (x1 - x0)
+            lx, ly = 0.6 * x0 + 0.4 * x1, 0.6 * y0 + 0.4 * y1 - rad * 0.5 * (x1 - x0)
             ax.text(
                 lx,
                 ly + 0.06,
