@@ -1,0 +1,194 @@
+"""Training speed: one epoch of the reference numpy MLP against the same network in PyTorch (CPU).
+
+Both train 784-256-128-10 with ReLU, softmax cross-entropy and SGD (lr 0.01, momentum 0.9) in
+float64, batch 128, on the same synthetic data in the same shuffled order, from the same initial
+weights (so their parameters must agree after an epoch; the script checks it). BLAS threads
+(numpy's OpenBLAS) and torch's intra-op threads are pinned to the same count, --threads (default 1).
+
+It also replays the matrix products of an epoch on their own (same shapes, same order) to find
+the fraction of the epoch spent in them, and the part of that the reference spends on a product
+PyTorch skips: the gradient with respect to the network's input.
+
+Run: .venv/bin/python bench/bench_training.py [--quick] [--repeats R] [--threads T] [--profile]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import _timing  # first: pins the BLAS thread count before numpy loads
+import numpy as np
+from _timing import base_parser, fmt_seconds, profile_summary, ratio_line, time_interleaved
+
+from course.data import minibatches
+from course.modules import Linear, ReLU, Sequential, SoftmaxCrossEntropy
+from course.optim import SGD
+
+SIZES = (784, 256, 128, 10)
+BATCH, LR, MOMENTUM = 128, 0.01, 0.9
+TARGET = 1.3
+
+
+def reference_mlp(seed: int = 0) -> Sequential:
+    layers = []
+    for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
+        layers += [Linear(a, b, rng=seed + i), ReLU()]
+    return Sequential(*layers[:-1])  # no ReLU after the logits
+
+
+def numpy_epoch(model: Sequential, loss_fn, opt: SGD, x, y, epoch: int) -> None:
+    for idx in minibatches(len(x), BATCH, epoch):
+        opt.zero_grad()
+        loss_fn(model(x[idx]), y[idx])
+        model.backward(loss_fn.backward())
+        opt.step()
+
+
+def torch_setup(model: Sequential, x: np.ndarray, y: np.ndarray):
+    """The same network in PyTorch, starting from the reference model's current weights."""
+    import torch
+
+    torch.set_num_threads(_timing.THREADS)
+    linears = [m for m in model.layers if isinstance(m, Linear)]
+    layers: list[torch.nn.Module] = []
+    for lin in linears:
+        t = torch.nn.Linear(lin.in_features, lin.out_features, dtype=torch.float64)
+        with torch.no_grad():  # same (out, in) layout as the reference
+            t.weight.copy_(torch.from_numpy(lin.params["weight"]))
+            t.bias.copy_(torch.from_numpy(lin.params["bias"]))
+        layers += [t, torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1])
+    opt = torch.optim.SGD(net.parameters(), lr=LR, momentum=MOMENTUM)
+    return net, opt, torch.from_numpy(x), torch.from_numpy(y)
+
+
+def torch_epoch(net, opt, xt, yt, epoch: int) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    for idx in minibatches(len(xt), BATCH, epoch):
+        i = torch.from_numpy(idx)
+        opt.zero_grad()
+        F.cross_entropy(net(xt[i]), yt[i]).backward()
+        opt.step()
+
+
+def max_param_diff(model: Sequential, net) -> float:
+    ours = [p for m in model.layers for p in m.params.values()]
+    theirs = [p.detach().numpy() for p in net.parameters()]
+    return max(float(np.max(np.abs(a - b))) for a, b in zip(ours, theirs, strict=True))
+
+
+# --- where the time goes: the matrix products on their own --------------------------------------
+def matmul_replay(n: int, lib: str, input_grad: bool):
+    """A function doing an epoch's matrix products (same shapes, same order) and nothing else:
+    per batch and layer y = x Wᵀ, then ∂W = gᵀ x and ∂x = g W; ``input_grad`` False drops the first
+    layer's ∂x, which the reference computes and PyTorch does not."""
+    rng = np.random.default_rng(0)
+    sizes = [min(BATCH, n - s) for s in range(0, n, BATCH)]
+    ws = [rng.standard_normal((b, a)) for a, b in zip(SIZES[:-1], SIZES[1:], strict=True)]
+    xs = {m: [rng.standard_normal((m, a)) for a in SIZES[:-1]] for m in set(sizes)}
+    gs = {m: [rng.standard_normal((m, b)) for b in SIZES[1:]] for m in set(sizes)}
+    if lib == "torch":
+        import torch
+
+        as_t = torch.from_numpy
+        ws = [as_t(w) for w in ws]
+        xs = {m: [as_t(a) for a in v] for m, v in xs.items()}
+        gs = {m: [as_t(a) for a in v] for m, v in gs.items()}
+
+    def run() -> None:
+        for m in sizes:
+            x, g = xs[m], gs[m]
+            for i, w in enumerate(ws):
+                x[i] @ w.T
+            for i in reversed(range(len(ws))):
+                g[i].T @ x[i]
+                if i > 0 or input_grad:
+                    g[i] @ ws[i]
+
+    return run
+
+
+def main() -> int:
+    args = base_parser(__doc__.splitlines()[0]).parse_args()
+    n, repeats = (1024, args.repeats or 2) if args.quick else (10_000, args.repeats or 7)
+    try:
+        import torch
+    except ImportError:
+        print("torch is not installed: `make bench` installs it (pip install torch==2.13.0)")
+        return 2
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, SIZES[0]))
+    y = rng.integers(0, SIZES[-1], size=n)
+    model, loss_fn = reference_mlp(), SoftmaxCrossEntropy()
+    opt = SGD(model, lr=LR, momentum=MOMENTUM)
+    net, topt, xt, yt = torch_setup(model, x, y)
+    print(
+        f"training benchmark: {n} samples, batch {BATCH}, float64, SGD(lr={LR}, momentum={MOMENTUM});"
+        f" numpy BLAS threads = torch threads = {_timing.THREADS} (torch reports "
+        f"{torch.get_num_threads()}); {repeats} repeats, numpy and torch epochs interleaved"
+    )
+
+    # Same start, same batches, same maths: the parameters must agree after one epoch.
+    numpy_epoch(model, loss_fn, opt, x, y, epoch=0)
+    torch_epoch(net, topt, xt, yt, epoch=0)
+    diff = max_param_diff(model, net)
+    print(f"same network? max |θ_numpy − θ_torch| after one epoch = {diff:.1e}")
+    if not diff < 1e-8:
+        print("the two implementations disagree: the comparison is void")
+        return 1
+
+    epoch = [1]  # both see the same sequence of shuffles
+
+    def np_run() -> None:
+        numpy_epoch(model, loss_fn, opt, x, y, epoch[0])
+
+    def torch_run() -> None:
+        torch_epoch(net, topt, xt, yt, epoch[0])
+        epoch[0] += 1
+
+    t = time_interleaved({"numpy": np_run, "torch": torch_run}, repeats, warmup=0)
+    ratio = t["numpy"].median / t["torch"].median
+    print(f"\none epoch, reference numpy MLP: {t['numpy']}")
+    print(f"one epoch, PyTorch (CPU):       {t['torch']}")
+
+    mm = time_interleaved(
+        {
+            "numpy all": matmul_replay(n, "numpy", input_grad=True),
+            "numpy no dx0": matmul_replay(n, "numpy", input_grad=False),
+            "torch no dx0": matmul_replay(n, "torch", input_grad=False),
+        },
+        repeats,
+    )
+    t_np, t_th = t["numpy"].median, t["torch"].median
+    frac = mm["numpy all"].median / t_np
+    dx0 = mm["numpy all"].median - mm["numpy no dx0"].median
+    print("\nmatrix products replayed alone (same shapes and order as one epoch):")
+    print(f"  numpy, the 9 products/batch the reference does: "
+          f"{fmt_seconds(mm['numpy all'].median)} = {frac:.0%} of the numpy epoch")  # fmt: skip
+    print(f"    of which the first layer's input gradient g·W₁ (unused): {fmt_seconds(dx0)} "
+          f"= {dx0 / t_np:.0%} of the epoch")  # fmt: skip
+    print(f"  numpy, the 8 products PyTorch does: {fmt_seconds(mm['numpy no dx0'].median)}; "
+          f"torch, same 8: {fmt_seconds(mm['torch no dx0'].median)} "
+          f"= {mm['torch no dx0'].median / t_th:.0%} of the torch epoch")  # fmt: skip
+    rest_np, rest_th = t_np - mm["numpy all"].median, t_th - mm["torch no dx0"].median
+    print(f"  everything but the products: numpy {fmt_seconds(rest_np)}, "
+          f"torch {fmt_seconds(rest_th)}")  # fmt: skip
+    print(f"  epoch ratio if the reference skipped g·W₁: {(t_np - dx0) / t_th:.2f}")
+
+    print()
+    print(ratio_line("training_epoch_numpy_vs_torch", ratio, "numpy epoch / torch epoch",
+                     f"<= {TARGET}", ratio <= TARGET))  # fmt: skip
+    print(ratio_line("training_matmul_fraction", frac,
+                     "share of the numpy epoch spent in matrix products", "(reported, no target)",
+                     True))  # fmt: skip
+    if args.profile or ratio > TARGET:
+        print("\ncProfile of one numpy epoch (sorted by own time):")
+        print(profile_summary(lambda: numpy_epoch(model, loss_fn, opt, x, y, 0), top=14))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
