@@ -23,6 +23,7 @@ import numpy as np
 
 from .integrity import environment_problems
 
+_SHAPE_WORDS = ("broadcast", "mismatch", "shapes", "aligned")
 _GRADING_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -65,6 +66,9 @@ def explain(exc: BaseException, reveal: bool) -> str:
     if isinstance(exc, CheckTimeout):
         return str(exc)
     head = f"your code raised {type(exc).__name__}{_student_frame(exc)}"
+    text = str(exc)
+    if isinstance(exc, ValueError) and any(w in text for w in _SHAPE_WORDS):
+        head += " because two arrays have incompatible shapes: print the shapes you combine"
     if reveal:
         msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
         return f"{head}: {msg}" if msg else head
@@ -152,10 +156,13 @@ def grade_item(
             pts = max(float(check.points), 0.0)
             if exc is None:
                 earned += pts
-                lines.append(f"  ✓ {check.name:<44} {_fmt(pts)} / {_fmt(pts)}")
+                lines.append(f"  ✓ {check.name:<48} {_fmt(pts)} / {_fmt(pts)}")
             else:
-                lines.append(f"  ✗ {check.name:<44} 0 / {_fmt(pts)}")
-                lines.append(f"      {explain(exc, reveal)}")
+                lines.append(f"  ✗ {check.name:<48} 0 / {_fmt(pts)}")
+                if isinstance(exc, Disqualified) and void is not None:
+                    lines.append("      (see above)")
+                else:
+                    lines.append(f"      {explain(exc, reveal)}")
                 if isinstance(exc, Disqualified) and void is None:
                     void = exc
         score = 0.0 if void is not None else clean_score(earned, maximum)

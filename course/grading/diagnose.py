@@ -1,0 +1,143 @@
+"""Compare a submission's arrays with the reference and name the likely mistake.
+
+Comparisons use only ndarray operators and methods (C slots that notebook code cannot rebind),
+never ``np.allclose``. Messages never quote values; shapes only when ``reveal`` is true, because
+hidden tests must not leak their data into the feedback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .core import Mistake
+
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def as_array(value: object, what: str) -> np.ndarray:
+    """``value`` as a float64 array, or a Mistake naming what came back instead."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value.astype(np.float64)
+    if value is None:
+        raise Mistake(f"{what} is None: did you forget a `return`?")
+    if isinstance(value, (int, float, np.number)):
+        return np.array(float(value))
+    raise Mistake(f"{what} should be a NumPy float array; got a {type(value).__name__}")
+
+
+def as_scalar(value: object, what: str) -> float:
+    """A loss value as a Python float; a Mistake if it is not a single number."""
+    if value is None:
+        raise Mistake(f"{what} is None: did you forget a `return`?")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Mistake(f"{what} should be a number; got a {type(value).__name__}") from None
+    if arr.size != 1:
+        raise Mistake(f"{what} should be a single number (the batch average); got an array")
+    return float(arr.reshape(-1)[0])
+
+
+def close(a: np.ndarray, b: np.ndarray, rtol: float = RTOL, atol: float = ATOL) -> bool:
+    """|a − b| ≤ atol + rtol·|b| everywhere, same shape, NaN never close."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return False
+    return bool((abs(a - b) <= atol + rtol * abs(b)).all())
+
+
+def _shape_text(shape: tuple[int, ...], reveal: bool) -> str:
+    return f" {shape}" if reveal else ""
+
+
+def check_shape(
+    actual: np.ndarray, expected: np.ndarray, what: str, reveal: bool, expected_text: str
+) -> None:
+    """Same shape as the reference, else a Mistake (a transposed result is named as such)."""
+    if actual.shape == expected.shape:
+        return
+    got = _shape_text(actual.shape, reveal)
+    if actual.ndim == 2 and actual.shape == expected.shape[::-1]:
+        hint = " and it holds the right numbers transposed" if close(actual.T, expected) else ""
+        raise Mistake(
+            f"{what} has the transposed shape{got}{hint}: it must be {expected_text} "
+            "(every gradient has the shape of what it is the gradient of)"
+        )
+    raise Mistake(f"{what} has the wrong shape{got}; expected {expected_text}")
+
+
+def check_finite(actual: np.ndarray, what: str, cause: str) -> None:
+    """No inf or NaN, else a Mistake that names the likely cause."""
+    if not bool(np.isfinite(actual).all()):
+        raise Mistake(f"{what} contains inf or NaN: {cause}")
+
+
+def check_values(
+    actual: object,
+    expected: np.ndarray,
+    what: str,
+    *,
+    reveal: bool,
+    expected_shape: str,
+    wrong: Sequence[tuple[str, np.ndarray]] = (),
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> None:
+    """``actual`` equals ``expected``; else the first matching known-wrong answer names the mistake.
+
+    ``wrong`` lists (explanation, value a student with that mistake would get) pairs.
+    """
+    arr = as_array(actual, what)
+    for why, value in wrong:  # a known mistake can change the shape, so look before the shape check
+        if np.shape(value) != expected.shape and arr.shape == np.shape(value) and close(arr, value):
+            raise Mistake(f"{what}: {why}")
+    check_shape(arr, expected, what, reveal, expected_shape)
+    if close(arr, expected, rtol, atol):
+        return
+    if not bool(np.isfinite(arr).all()):
+        raise Mistake(f"{what} contains inf or NaN where the reference is finite")
+    for why, value in wrong:
+        if np.shape(value) == arr.shape and close(arr, value, rtol, atol):
+            raise Mistake(f"{what}: {why}")
+    if close(arr, -expected, rtol, atol):
+        raise Mistake(f"{what} has the wrong sign")
+    raise Mistake(
+        f"{what} does not match the reference" + (_worst(arr, expected) if reveal else "")
+    )
+
+
+def check_scalar(
+    actual: object,
+    expected: float,
+    what: str,
+    *,
+    wrong: Sequence[tuple[str, float]] = (),
+    rtol: float = RTOL,
+) -> None:
+    """A scalar (a loss) equals ``expected``; known-wrong values name the mistake."""
+    x = as_scalar(actual, what)
+    if abs(x - expected) <= ATOL + rtol * abs(expected):
+        return
+    if x != x or x in (float("inf"), float("-inf")):
+        raise Mistake(f"{what} is inf or NaN where the reference is finite")
+    for why, value in wrong:
+        if abs(x - value) <= ATOL + rtol * abs(value):
+            raise Mistake(f"{what}: {why}")
+    raise Mistake(f"{what} does not match the reference")
+
+
+def _worst(arr: np.ndarray, expected: np.ndarray) -> str:
+    err = abs(arr - expected)
+    i = np.unravel_index(int(err.argmax()), err.shape)
+    return f" (largest difference at index {tuple(int(k) for k in i)}: {arr[i]:.6g} vs {expected[i]:.6g})"
+
+
+def check_unchanged(before: np.ndarray, after: np.ndarray, what: str) -> None:
+    """An input array was not modified in place."""
+    if before.shape != after.shape or not bool((before == after).all()):
+        raise Mistake(
+            f"{what} was modified in place; make a new array instead (e.g. `x = x - m`, not "
+            "`x -= m`), because the caller still needs the original"
+        )

@@ -1,0 +1,83 @@
+"""Plumbing for the ps2 checks: build a student's module, run it under the tripwire, make data.
+
+Every call into student code goes through :func:`own` so that calling the reference is caught.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .core import Mistake
+from .diagnose import as_array, check_unchanged
+from .tripwire import call_own_code
+
+
+def own(fn: Callable[..., Any], *args: Any, mutation: bool = False) -> Any:
+    """Call student code on copies of the array arguments (so the reference keeps clean data);
+    with ``mutation=True``, also fail if one of them was modified in place."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    out = call_own_code(fn, *copies)
+    if mutation:
+        for before, after in zip(args, copies, strict=True):
+            if isinstance(before, np.ndarray):
+                check_unchanged(before, after, f"the array passed to {_name(fn)}")
+    return out
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__name__', 'your function')}()"
+
+
+def build(cls: Any, *args: Any) -> Any:
+    """An instance of the student's class, with a clear message if that is impossible."""
+    if not callable(cls):
+        raise Mistake(f"expected your class, got a {type(cls).__name__}")
+    m = call_own_code(cls, *args)
+    for attr in ("forward", "backward"):
+        if not callable(getattr(m, attr, None)):
+            raise Mistake(f"{type(m).__name__} has no {attr}() method")
+    return m
+
+
+def param_dicts(m: Any) -> tuple[dict, dict]:
+    """The module's params and grads dicts, checked against the interface."""
+    params, grads = getattr(m, "params", None), getattr(m, "grads", None)
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise Mistake("the module needs dicts self.params and self.grads (the Module interface)")
+    return params, grads
+
+
+def load_params(m: Any, values: dict[str, np.ndarray], shapes: dict[str, str]) -> None:
+    """Write known parameter values into the module, in place, and zero its gradients."""
+    params, grads = param_dicts(m)
+    for key, value in values.items():
+        for d, name in ((params, "params"), (grads, "grads")):
+            if key not in d:
+                raise Mistake(f"self.{name} has no '{key}' entry")
+            arr = d[key]
+            if not isinstance(arr, np.ndarray) or arr.shape != value.shape:
+                raise Mistake(
+                    f"self.{name}['{key}'] should be a float array of shape {shapes[key]}"
+                )
+        params[key][...] = value
+        grads[key][...] = 0.0
+
+
+def grad_of(m: Any, key: str) -> np.ndarray:
+    """A copy of ``m.grads[key]`` as a float array."""
+    _, grads = param_dicts(m)
+    return as_array(grads.get(key), f"self.grads['{key}']").copy()
+
+
+def normal(rng: np.random.Generator, shape: tuple[int, ...], scale: float = 1.0) -> np.ndarray:
+    """Gaussian data with no exact zeros (keeps ReLU away from its kink)."""
+    x = rng.normal(size=shape) * scale
+    return np.where(abs(x) < 1e-3 * scale, 0.5 * scale, x)
+
+
+def extreme(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Entries of magnitude about 1e3 with both signs, spread apart within each row."""
+    return normal(rng, shape) * 300.0 + np.where(rng.random(shape) < 0.5, -1000.0, 1000.0)

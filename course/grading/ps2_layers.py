@@ -1,0 +1,267 @@
+"""ps2 checks for Linear and the elementwise activations (ReLU, Sigmoid, Tanh).
+
+Each ``check_*`` takes the student's class, builds fresh instances per sub-check, compares with
+the reference modules and returns the points from :func:`grade_item`. ``seed`` and the sizes are
+arguments so that hidden tests can use data the visible checks never show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import functional as F
+from ..modules import Linear as RefLinear
+from ..modules import ReLU as RefReLU
+from ..modules import Sigmoid as RefSigmoid
+from ..modules import Tanh as RefTanh
+from .core import Mistake, SubCheck, grade_item
+from .diagnose import as_array, check_finite, check_values, close
+from .ps2_harness import build, extreme, grad_of, load_params, normal, own
+
+_SHAPES = {"weight": "(out_features, in_features)", "bias": "(out_features,)"}
+_NOT_AVERAGE = "the loss already averages over the batch, so a layer must not scale by N"
+
+
+def check_linear(
+    Linear, *, seed: int = 0, n: int = 4, d_in: int = 3, d_out: int = 2, hidden: bool = False
+) -> float:
+    """Linear: y = x Wᵀ + b; ∂ℒ/∂x = gW, ∂ℒ/∂W += gᵀx, ∂ℒ/∂b += Σₙ gₙ. Needs d_in ≠ d_out, n > 1."""
+    reveal = not hidden
+
+    def case(rows: int, offset: int = 0, big: bool = False):
+        rng = np.random.default_rng([seed, rows, offset])
+        x = extreme(rng, (rows, d_in)) if big else normal(rng, (rows, d_in))
+        w, b, g = normal(rng, (d_out, d_in)), normal(rng, (d_out,)), normal(rng, (rows, d_out))
+        m = build(Linear, d_in, d_out)
+        load_params(m, {"weight": w, "bias": b}, _SHAPES)
+        ref = RefLinear(d_in, d_out)
+        ref.params["weight"][...], ref.params["bias"][...] = w, b
+        return m, ref, x, g
+
+    def forward(rows: int = n, big: bool = False) -> None:
+        m, ref, x, _ = case(rows, big=big)
+        y = own(m.forward, x)
+        wrong = [("the bias is missing", ref.forward(x) - ref.params["bias"])]
+        check_values(y, ref.forward(x), "forward(x)", reveal=reveal,
+                     expected_shape="(N, out_features)", wrong=wrong)  # fmt: skip
+
+    def backward(rows: int = n, what: str = "all", big: bool = False) -> None:
+        m, ref, x, g = case(rows, big=big)
+        own(m.forward, x)
+        try:
+            dx = own(m.backward, g)
+        except ValueError as exc:
+            _shape_hint(exc, rows, d_in, d_out)
+            raise
+        ref.forward(x)
+        want = ref.backward(g)
+        if what in ("input", "all"):
+            check_values(dx, want, "backward(grad_out) (the input gradient)", reveal=reveal,
+                         expected_shape="(N, in_features), like x",
+                         wrong=[("it must be grad_out @ W, not the upstream gradient itself", g)])  # fmt: skip
+        if what in ("weight", "all"):
+            gw = ref.grads["weight"]
+            check_values(grad_of(m, "weight"), gw, "self.grads['weight']", reveal=reveal,
+                         expected_shape="(out_features, in_features), like W",
+                         wrong=[(f"divided by N: {_NOT_AVERAGE}", gw / rows),
+                                (f"multiplied by N: {_NOT_AVERAGE}", gw * rows)])  # fmt: skip
+        if what in ("bias", "all"):
+            gb = ref.grads["bias"]
+            check_values(grad_of(m, "bias"), gb, "self.grads['bias']", reveal=reveal,
+                         expected_shape="(out_features,), like b",
+                         wrong=[("not summed over the batch: ∂ℒ/∂b = Σₙ gₙ (sum over rows)", g),
+                                ("averaged over the batch instead of summed: ∂ℒ/∂b = Σₙ gₙ",
+                                 g.mean(axis=0)),
+                                ("only the first example counted: sum over all rows", g[0])])  # fmt: skip
+        if big:
+            check_finite(as_float(dx), "the input gradient on large inputs", "overflow")
+
+    def accumulates() -> None:
+        m, ref, x, g = case(n)
+        _, _, x2, g2 = case(n, offset=1)
+        for xi, gi in ((x, g), (x2, g2)):
+            own(m.forward, xi)
+            own(m.backward, gi)
+            ref.forward(xi)
+            ref.backward(gi)
+        once = g2.T @ x2
+        for key, last in (("weight", once), ("bias", g2.sum(axis=0))):
+            got = grad_of(m, key)
+            if got.shape == last.shape and close(got, last):
+                raise Mistake(
+                    f"after two backward() calls self.grads['{key}'] holds only the last one: "
+                    f"gradients must be added (self.grads['{key}'] += ...), not overwritten, so "
+                    "that a parameter used twice gets the sum over both uses"
+                )
+            check_values(got, ref.grads[key], f"self.grads['{key}'] after two backward() calls",
+                         reveal=reveal, expected_shape=_SHAPES[key])  # fmt: skip
+
+    def unchanged() -> None:
+        m, _, x, g = case(n)
+        own(m.forward, x, mutation=True)
+        own(m.backward, g, mutation=True)
+
+    return grade_item(
+        "Linear",
+        [
+            SubCheck("forward: output shape and values", 2, forward),
+            SubCheck("backward: input gradient", 2, lambda: backward(what="input")),
+            SubCheck("backward: weight gradient", 2, lambda: backward(what="weight")),
+            SubCheck("backward: bias gradient", 1.5, lambda: backward(what="bias")),
+            SubCheck("parameter gradients accumulate (+=)", 1, accumulates),
+            SubCheck(
+                "a batch of one example (N = 1)", 0.5, lambda: (forward(rows=1), backward(rows=1))
+            ),  # fmt: skip
+            SubCheck(
+                "large inputs (|x| ≈ 1e3) stay finite",
+                0.5,
+                lambda: (forward(big=True), backward(big=True)),
+            ),  # fmt: skip
+            SubCheck("inputs are not modified in place", 0.5, unchanged),
+        ],
+        reveal=reveal,
+    )
+
+
+def _shape_hint(exc: ValueError, rows: int, d_in: int, d_out: int) -> None:
+    """``grads['weight'] += x.T @ g`` or ``grads['bias'] += g`` fail inside numpy; name the bug."""
+    text = str(exc).replace(" ", "")
+    if "broadcast" not in text:
+        return
+    if f"({d_in},{d_out})" in text:
+        raise Mistake(
+            "backward() added a transposed weight gradient into self.grads['weight']: "
+            "∂ℒ/∂W = gᵀx has the shape of W, (out_features, in_features); xᵀg is its transpose"
+        ) from None
+    if rows > 1 and f"({rows},{d_out})" in text and f"({d_out},)" in text:
+        raise Mistake(
+            "backward() added grad_out itself into self.grads['bias']: the bias gradient is "
+            "summed over the batch, ∂ℒ/∂b = Σₙ gₙ, with shape (out_features,)"
+        ) from None
+
+
+def as_float(a: object) -> np.ndarray:
+    return as_array(a, "the result")
+
+
+# --- elementwise activations -----------------------------------------------------------------
+_Wrong = Callable[[np.ndarray, np.ndarray, np.ndarray], list[tuple[str, np.ndarray]]]
+
+
+def _activation(
+    title: str,
+    cls,
+    ref_cls,
+    wrong_forward: Callable[[np.ndarray], list[tuple[str, np.ndarray]]],
+    wrong_backward: _Wrong,
+    overflow: str,
+    *,
+    seed: int,
+    n: int,
+    d: int,
+    hidden: bool,
+) -> float:
+    """Forward, backward, N = 1, |x| ≈ 1e3 and no mutation for a parameter-free elementwise module."""
+    reveal = not hidden
+
+    def data(rows: int, big: bool = False):
+        rng = np.random.default_rng([seed, rows, int(big)])
+        x = extreme(rng, (rows, d)) if big else normal(rng, (rows, d), 1.5)
+        return x, normal(rng, (rows, d))
+
+    def forward(rows: int = n, big: bool = False) -> None:
+        x, _ = data(rows, big)
+        y = own(build(cls).forward, x)
+        if big:
+            check_finite(as_float(y), "forward(x) on large inputs", overflow)
+        check_values(y, ref_cls().forward(x), "forward(x)", reveal=reveal,
+                     expected_shape="(N, D), like x", wrong=wrong_forward(x))  # fmt: skip
+
+    def backward(rows: int = n, big: bool = False) -> None:
+        x, g = data(rows, big)
+        m, ref = build(cls), ref_cls()
+        own(m.forward, x)
+        dx = own(m.backward, g)
+        y = ref.forward(x)
+        if big:
+            check_finite(as_float(dx), "backward on large inputs", overflow)
+        check_values(dx, ref.backward(g), "backward(grad_out)", reveal=reveal,
+                     expected_shape="(N, D), like x", wrong=wrong_backward(x, y, g))  # fmt: skip
+
+    def unchanged() -> None:
+        x, g = data(n)
+        m = build(cls)
+        own(m.forward, x, mutation=True)
+        own(m.backward, g, mutation=True)
+
+    return grade_item(
+        title,
+        [
+            SubCheck("forward: output shape and values", 1.5, forward),
+            SubCheck("backward: input gradient", 1.5, backward),
+            SubCheck(
+                "a batch of one example (N = 1)", 0.5, lambda: (forward(rows=1), backward(rows=1))
+            ),  # fmt: skip
+            SubCheck(
+                "large inputs (|x| ≈ 1e3) stay finite and right",
+                1,
+                lambda: (forward(big=True), backward(big=True)),
+            ),  # fmt: skip
+            SubCheck("inputs are not modified in place", 0.5, unchanged),
+        ],
+        reveal=reveal,
+    )
+
+
+_NO_G = "multiply the local derivative by grad_out (the chain rule)"
+
+
+def check_relu(ReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False) -> float:
+    """ReLU: y = max(0, x); ∂ℒ/∂x = g ⊙ 𝟙[x > 0]."""
+    return _activation(
+        "ReLU", ReLU, RefReLU,
+        lambda x: [("that is the identity: negative inputs must give 0", x)],
+        lambda x, y, g: [
+            ("the 0/1 mask must come from the input x, not from grad_out", g * (g > 0)),
+            (f"that is the mask alone: {_NO_G}", (x > 0) * 1.0),
+            ("multiply grad_out by the 0/1 mask 𝟙[x > 0], not by x itself", g * F.relu(x)),
+        ],
+        "use np.maximum(x, 0) or a mask, never an exponential",
+        seed=seed, n=n, d=d, hidden=hidden,
+    )  # fmt: skip
+
+
+def check_sigmoid(Sigmoid, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False) -> float:
+    """Sigmoid: y = σ(x); ∂ℒ/∂x = g ⊙ y(1 − y) with y the cached *output*."""
+    return _activation(
+        "Sigmoid", Sigmoid, RefSigmoid,
+        lambda x: [("that is σ(−x): check the sign in the exponent", F.sigmoid(-x))],
+        lambda x, y, g: [
+            ("σ′ was applied to σ's output: with y = σ(x) cached, σ′(x) = y(1 − y), "
+             "not σ(y)(1 − σ(y))", g * F.sigmoid(y) * (1 - F.sigmoid(y))),
+            ("y(1 − y) was computed from the input x; it needs the output y = σ(x)",
+             g * x * (1 - x)),
+            (f"that is σ′ alone: {_NO_G}", y * (1 - y)),
+        ],
+        "e^(−x) overflows for large negative x; use e^(−|x|) (two cases by sign)",
+        seed=seed, n=n, d=d, hidden=hidden,
+    )  # fmt: skip
+
+
+def check_tanh(Tanh, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False) -> float:
+    """Tanh: y = tanh(x); ∂ℒ/∂x = g ⊙ (1 − y²) with y the cached *output*."""
+    return _activation(
+        "Tanh", Tanh, RefTanh,
+        lambda x: [],
+        lambda x, y, g: [
+            ("tanh′ was applied to tanh's output: with y = tanh(x) cached, tanh′(x) = 1 − y², "
+             "not 1 − tanh(y)²", g * (1 - np.tanh(y) ** 2)),
+            ("1 − y² was computed from the input x; it needs the output y = tanh(x)",
+             g * (1 - x * x)),
+            (f"that is tanh′ alone: {_NO_G}", 1 - y * y),
+        ],
+        "e^x overflows for |x| ≈ 1e3; use np.tanh",
+        seed=seed, n=n, d=d, hidden=hidden,
+    )  # fmt: skip
