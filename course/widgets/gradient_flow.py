@@ -1,0 +1,241 @@
+"""Gradient-flow explorer: does the gradient survive the trip back through a deep MLP?
+
+The network is Sequential(Linear, g, Linear, g, ..., Linear → n_classes) with ``depth`` hidden
+layers, freshly initialised by course.init. One batch goes forward and the softmax cross-entropy
+of random labels goes backward. By the chain rule ∂ℒ/∂h⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀ (g′(z⁽ˡ⁾) ⊙ ∂ℒ/∂h⁽ˡ⁾), so each
+layer multiplies the gradient by roughly (weight std · √width) · E[g′]: below 1 it vanishes
+geometrically with depth, above 1 it explodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from ..init import SCHEMES, make_rng
+from ..modules import Linear, Sequential, SoftmaxCrossEntropy
+from ._activations import DROPDOWN_OPTIONS, activation_key, activation_label, make_activation
+from ._base import Explorer, level, new_figure
+
+_H_BINS = 40
+_DEPTHS = (5, 10, 20, 40)
+_TINY = 1e-300  # floor for log-scale plotting of exactly-zero norms (all units dead)
+
+
+@dataclass(frozen=True)
+class GradientFlowStats:
+    """Per hidden layer l = 1..depth: weight-gradient norms, activation-gradient norms, activations."""
+
+    activation: str
+    init: str
+    weight_grad_norms: np.ndarray  # ‖∂ℒ/∂W⁽ˡ⁾‖_F, shape (depth,)
+    activation_grad_norms: np.ndarray  # ‖∂ℒ/∂h⁽ˡ⁾‖_F, shape (depth,)
+    activation_std: np.ndarray  # std of h⁽ˡ⁾, shape (depth,)
+    activations: list[np.ndarray]  # h⁽ˡ⁾, each (batch, width)
+    loss: float
+
+    @property
+    def depth(self) -> int:
+        return len(self.weight_grad_norms)
+
+    @property
+    def first_to_last(self) -> float:
+        """‖∂ℒ/∂W⁽¹⁾‖ / ‖∂ℒ/∂W⁽ᴸ⁾‖: ≪ 1 means vanishing, ≫ 1 exploding."""
+        return float(self.weight_grad_norms[0] / max(self.weight_grad_norms[-1], _TINY))
+
+
+def build_mlp(
+    depth: int,
+    width: int,
+    init: str = "xavier",
+    init_scale: float = 1.0,
+    activation: str = "sigmoid",
+    n_classes: int = 10,
+    seed: int = 0,
+) -> Sequential:
+    """Sequential of ``depth`` (Linear(width, width) + activation) blocks and a Linear output layer.
+
+    One generator draws every layer in order, so layer 1's weights stay the same as depth grows.
+    """
+    for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_classes", n_classes, 2)):
+        if not isinstance(v, int | np.integer) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}; got {v!r}")
+    if init not in SCHEMES:
+        raise ValueError(f"unknown init scheme {init!r}; expected one of {SCHEMES}")
+    scale = float(init_scale)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"init_scale must be a positive number; got {init_scale!r}")
+    rng = make_rng(seed)
+    layers = []
+    for _ in range(depth):
+        layers += [Linear(width, width, init=init, rng=rng, init_scale=scale),
+                   make_activation(activation)]  # fmt: skip
+    layers.append(Linear(width, n_classes, init=init, rng=rng, init_scale=scale))
+    return Sequential(*layers)
+
+
+def gradient_flow_stats(
+    depth: int = 10,
+    width: int = 64,
+    init: str = "xavier",
+    init_scale: float = 1.0,
+    activation: str = "sigmoid",
+    *,
+    batch: int = 128,
+    n_classes: int = 10,
+    seed: int = 0,
+) -> GradientFlowStats:
+    """Forward a standard-normal batch with random labels, backprop the loss, and measure each layer."""
+    key = activation_key(activation)
+    net = build_mlp(depth, width, init, init_scale, key, n_classes, seed)
+    rng = make_rng(seed + 1)
+    x = rng.standard_normal((batch, width))
+    labels = rng.integers(0, n_classes, size=batch)
+    loss_fn = SoftmaxCrossEntropy()
+
+    # Sequential's own loops, unrolled so we can keep every h⁽ˡ⁾ and ∂ℒ/∂h⁽ˡ⁾ along the way.
+    hs = []
+    h = x
+    for m in net.layers:
+        h = m(h)
+        hs.append(h)
+    loss = loss_fn(h, labels)
+    grad = loss_fn.backward()
+    grad_h = {}
+    for i in reversed(range(len(net.layers))):
+        grad_h[i] = grad  # ∂ℒ/∂(output of layer i)
+        grad = net.layers[i].backward(grad)
+
+    act_idx = range(1, 2 * depth, 2)  # activation modules sit at odd positions
+    lin_idx = range(0, 2 * depth, 2)
+    return GradientFlowStats(
+        activation=key,
+        init=init,
+        weight_grad_norms=np.array(
+            [np.linalg.norm(net.layers[i].grads["weight"]) for i in lin_idx]
+        ),
+        activation_grad_norms=np.array([np.linalg.norm(grad_h[i]) for i in act_idx]),
+        activation_std=np.array([hs[i].std() for i in act_idx]),
+        activations=[hs[i] for i in act_idx],
+        loss=float(loss),
+    )
+
+
+def _verdict(ratio: float) -> str:
+    if ratio < 0.1:
+        return f"vanishing: layer 1 gets {1 / ratio:.3g}× less gradient than layer L"
+    if ratio > 10:
+        return f"exploding: layer 1 gets {ratio:.3g}× more gradient than layer L"
+    return "roughly level: every layer gets a gradient of similar size"
+
+
+class GradientFlowExplorer(Explorer):
+    """Controls: depth, width, init scheme, init scale, activation. ``stats`` is a GradientFlowStats."""
+
+    title = "Gradient-flow explorer: gradient norm per layer in a freshly initialised deep MLP"
+
+    def __init__(
+        self,
+        depth: int = 10,
+        width: int = 64,
+        init: str = "xavier",
+        init_scale: float = 1.0,
+        activation: str = "sigmoid",
+        seed: int = 0,
+    ) -> None:
+        self.seed = seed
+        style = {"description_width": "initial"}
+        controls = {
+            "depth": widgets.IntSlider(value=depth, min=1, max=40, description="depth", style=style),
+            "width": widgets.IntSlider(value=width, min=8, max=256, step=8, description="width",
+                                       style=style),
+            "init": widgets.Dropdown(options=list(SCHEMES), value=init, description="init"),
+            "init_scale": widgets.FloatSlider(value=init_scale, min=0.25, max=3.0, step=0.05,
+                                              description="init scale", style=style),
+            "activation": widgets.Dropdown(options=DROPDOWN_OPTIONS, value=activation_key(activation),
+                                           description="activation"),
+        }  # fmt: skip
+        fig = new_figure(9.6, 3.6)
+        self._ax_n, self._ax_h = fig.subplots(1, 2)
+        fig.subplots_adjust(left=0.08, right=0.97, bottom=0.14, top=0.88, wspace=0.25)
+        ax = self._ax_n
+        (self._w_line,) = ax.semilogy([], [], "o-", color="C3", ms=4, label="‖∂ℒ/∂W⁽ˡ⁾‖")
+        (self._h_line,) = ax.semilogy([], [], "s--", color="C1", ms=3, label="‖∂ℒ/∂h⁽ˡ⁾‖")
+        (self._s_line,) = ax.semilogy([], [], "^:", color="C0", ms=3, label="std of h⁽ˡ⁾")
+        ax.set_xlabel("layer l (1 = next to the input)")
+        # Above the axes: the lines move, so no spot inside is reliably free.
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8, frameon=False)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax = self._ax_h
+        self._im = ax.imshow(np.zeros((1, _H_BINS)), aspect="auto", origin="lower",
+                             cmap="magma", vmin=0.0, vmax=1.0, interpolation="nearest")  # fmt: skip
+        ax.set_ylabel("layer l")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_autoscale_on(False)  # limits come from set_layout, not from the image extent
+        ax.set_title("histogram of h⁽ˡ⁾ per layer (colour: density in each row)", fontsize=10)
+        dynamic = [self._w_line, self._h_line, self._s_line, self._im]
+        super().__init__(controls, fig, dynamic)
+
+    def compute(self, **state) -> GradientFlowStats:
+        return gradient_flow_stats(**state, seed=self.seed)
+
+    def layout_key(self, s: GradientFlowStats) -> tuple:
+        series = np.concatenate([s.weight_grad_norms, s.activation_grad_norms, s.activation_std])
+        finite = np.log10(series[np.isfinite(series) & (series > 0)])
+        lo, hi = (finite.min(), finite.max()) if finite.size else (-3.0, 0.0)
+        # y-limits snap to whole multiples of 3 decades, x-limits to a few depths, the ReLU
+        # histogram range to powers of 2, so most slider moves reuse a cached background.
+        decades = (3 * int(np.floor(lo / 3)), 3 * int(np.ceil(hi / 3 + 1e-9)))
+        if s.activation == "sigmoid":
+            h_range = (0.0, 1.0)
+        elif s.activation == "tanh":
+            h_range = (-1.0, 1.0)
+        else:
+            top = float(np.quantile(np.concatenate([h.ravel() for h in s.activations]), 0.99))
+            top = 2.0 ** np.ceil(np.log2(max(top, 1e-12)))
+            h_range = (-0.05 * top, top)
+        return (s.activation, level(s.depth, _DEPTHS), decades, h_range)
+
+    def set_layout(self, key: tuple) -> None:
+        activation, depth_top, (lo, hi), (h_lo, h_hi) = key
+        self._ax_n.set_xlim(0.5, depth_top + 0.5)
+        self._ax_n.set_ylim(10.0**lo, 10.0**hi)
+        self._ax_h.set_xlim(h_lo, h_hi)
+        self._ax_h.set_ylim(0.5, depth_top + 0.5)
+        self._ax_h.set_xlabel(f"activation value h = {activation_label(activation)}(z)")
+
+    def draw(self, s: GradientFlowStats) -> None:
+        layers = np.arange(1, s.depth + 1)
+        series = (s.weight_grad_norms, s.activation_grad_norms, s.activation_std)
+        for line, y in zip((self._w_line, self._h_line, self._s_line), series, strict=True):
+            line.set_data(layers, np.maximum(y, _TINY))
+        lo, hi = self._ax_h.get_xlim()
+        rows = [np.histogram(h, bins=_H_BINS, range=(lo, hi))[0] for h in s.activations]
+        H = np.array(rows, dtype=float)
+        # Scale each row by its second-highest bin (colours clip at 1), so ReLU's spike at 0 does
+        # not hide the rest of the distribution.
+        H /= np.maximum(np.sort(H, axis=1)[:, -2:-1], 1.0)
+        self._im.set_data(H)
+        self._im.set_extent((lo, hi, 0.5, s.depth + 0.5))
+
+    def describe(self, s: GradientFlowStats) -> str:
+        return (
+            f"‖∂ℒ/∂W⁽¹⁾‖ = <b>{s.weight_grad_norms[0]:.3g}</b>, "
+            f"‖∂ℒ/∂W⁽ᴸ⁾‖ = <b>{s.weight_grad_norms[-1]:.3g}</b> (L = {s.depth}) &nbsp;·&nbsp; "
+            f"{_verdict(s.first_to_last)}"
+        )
+
+
+def gradient_flow_explorer(
+    depth: int = 10,
+    width: int = 64,
+    init: str = "xavier",
+    init_scale: float = 1.0,
+    activation: str = "sigmoid",
+    seed: int = 0,
+) -> GradientFlowExplorer:
+    """Show the gradient-flow explorer (in Jupyter it displays itself; headless, read ``.stats``)."""
+    return GradientFlowExplorer(depth, width, init, init_scale, activation, seed)
