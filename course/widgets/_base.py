@@ -133,6 +133,11 @@ class Explorer:
     def state(self) -> dict[str, Any]:
         return {name: c.value for name, c in self.controls.items()}
 
+    @property
+    def png(self) -> bytes:
+        """The picture the widget shows now, as PNG bytes."""
+        return bytes(self.image.value)
+
     def set(self, **values: Any) -> None:
         """Set several controls at once (one update, not one per control)."""
         unknown = set(values) - set(self.controls)

@@ -3,8 +3,12 @@
 The network is Sequential(Linear, g, Linear, g, ..., Linear → n_classes) with ``depth`` hidden
 layers, freshly initialised by course.init. One batch goes forward and the softmax cross-entropy
 of random labels goes backward. By the chain rule ∂ℒ/∂h⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀ (g′(z⁽ˡ⁾) ⊙ ∂ℒ/∂h⁽ˡ⁾), so each
-layer multiplies the gradient by roughly (weight std · √width) · E[g′]: below 1 it vanishes
-geometrically with depth, above 1 it explodes.
+layer multiplies the backpropagated gradient by roughly (weight std · √width) · E[g′]-ish: below
+1 it vanishes geometrically with depth, above 1 it explodes.
+
+The verdict uses ‖∂ℒ/∂h⁽ˡ⁾‖, the signal backprop passes down. The weight gradients
+∂ℒ/∂W⁽ˡ⁾ = δ⁽ˡ⁾ᵀ h⁽ˡ⁻¹⁾ also carry the forward activations: in a ReLU net scaled by s per layer,
+h grows like sˡ while δ shrinks like s⁻ˡ, so ‖∂ℒ/∂W⁽ˡ⁾‖ can look level while the signal explodes.
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ class GradientFlowStats:
 
     @property
     def first_to_last(self) -> float:
-        """‖∂ℒ/∂W⁽¹⁾‖ / ‖∂ℒ/∂W⁽ᴸ⁾‖: ≪ 1 means vanishing, ≫ 1 exploding."""
-        return float(self.weight_grad_norms[0] / max(self.weight_grad_norms[-1], _TINY))
+        """‖∂ℒ/∂h⁽¹⁾‖ / ‖∂ℒ/∂h⁽ᴸ⁾‖: ≪ 1 means the gradient vanishes on its way down, ≫ 1 explodes."""
+        a = self.activation_grad_norms
+        return float(a[0] / max(a[-1], _TINY))
 
 
 def build_mlp(
@@ -126,7 +131,7 @@ def gradient_flow_stats(
 
 def _verdict(ratio: float) -> str:
     if ratio < 0.1:
-        return f"vanishing: layer 1 gets {1 / ratio:.3g}× less gradient than layer L"
+        return f"vanishing: layer 1 gets {1 / max(ratio, _TINY):.3g}× less gradient than layer L"
     if ratio > 10:
         return f"exploding: layer 1 gets {ratio:.3g}× more gradient than layer L"
     return "roughly level: every layer gets a gradient of similar size"
@@ -223,8 +228,9 @@ class GradientFlowExplorer(Explorer):
 
     def describe(self, s: GradientFlowStats) -> str:
         return (
-            f"‖∂ℒ/∂W⁽¹⁾‖ = <b>{s.weight_grad_norms[0]:.3g}</b>, "
-            f"‖∂ℒ/∂W⁽ᴸ⁾‖ = <b>{s.weight_grad_norms[-1]:.3g}</b> (L = {s.depth}) &nbsp;·&nbsp; "
+            f"‖∂ℒ/∂h⁽¹⁾‖ = <b>{s.activation_grad_norms[0]:.3g}</b>, "
+            f"‖∂ℒ/∂h⁽ᴸ⁾‖ = <b>{s.activation_grad_norms[-1]:.3g}</b> (L = {s.depth}), "
+            f"‖∂ℒ/∂W⁽¹⁾‖ = {s.weight_grad_norms[0]:.3g} &nbsp;·&nbsp; "
             f"{_verdict(s.first_to_last)}"
         )
 
