@@ -1,0 +1,561 @@
+"""Autograded checks for ps3_training: the MLP builder, a whole-network gradient check, SGD with
+momentum, the minibatch loop, and training on the digits.
+
+Students may build on ``course.modules`` here (the layers were ps2's job), so these checks test
+behaviour, not the absence of reference code; only ``course.optim`` is off limits for the
+optimiser. Visible calls (``seed=None``) use fixed sizes; hidden calls draw them from ``seed``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..data import load_digits, make_blobs
+from ..mistakes import UnsummedBiasGradLinear
+from ..modules import Linear, Module, Sequential, SoftmaxCrossEntropy, Tanh
+from ..optim import SGD as RefSGD
+from .core import Disqualified, Mistake, SubCheck, grade_item
+from .diagnose import as_array, close
+
+_OPTIM_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "optim.py")
+TIME_BUDGET = 20.0  # seconds of training allowed for fit_digits
+PASS_ACCURACY, FULL_ACCURACY = 0.90, 0.95
+
+
+def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call student code; fail the item if it runs course.optim (the optimiser must be their own)."""
+    seen: list[str] = []
+
+    def hook(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_filename == _OPTIM_FILE:
+            seen.append(frame.f_code.co_qualname)
+
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        out = fn(*args, **kwargs)
+    finally:
+        sys.setprofile(previous)
+    if seen:
+        raise Disqualified(
+            "your code called course.optim.SGD; write the update yourself, so this item scores 0"
+        )
+    return out
+
+
+def _params(model: Any, what: str = "the model") -> dict[str, np.ndarray]:
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict) or not callable(getattr(model, "forward", None)):
+        raise Mistake(f"{what} should be a Module with forward() and a params dict")
+    return params
+
+
+# --- item 1: build_mlp ------------------------------------------------------------------------------
+def _sizes(seed: int | None) -> list[int]:
+    if seed is None:
+        return [5, 7, 3]
+    rng = np.random.default_rng(seed)
+    return [int(v) for v in rng.integers(2, 9, int(rng.integers(3, 5)))]
+
+
+def _manual_forward(weights: list, biases: list, x: np.ndarray, act, last_act=None) -> np.ndarray:
+    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        x = x @ w.T + b
+        if i < len(weights) - 1:
+            x = act(x)
+    return last_act(x) if last_act else x
+
+
+def check_build_mlp(build_mlp: Callable[..., Any], seed: int | None = None) -> float:
+    """Item 1: ``build_mlp(sizes, activation, seed)`` = Linear, g, Linear, g, ..., Linear."""
+    hidden = seed is not None
+    sizes = _sizes(seed)
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    x = rng.standard_normal((6, sizes[0]))
+    shapes_text = "the sizes asked for" if hidden else f"sizes {sizes}"
+
+    def layers(model) -> tuple[list, list]:
+        params = _params(model)
+        w = [p for p in params.values() if np.ndim(p) == 2]
+        b = [p for p in params.values() if np.ndim(p) == 1]
+        want = [(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
+        got = [tuple(p.shape) for p in w]
+        if got == [s[::-1] for s in want] and got != want:
+            raise Mistake(
+                "the weights are transposed: a Linear(in, out) holds W of shape (out, in)"
+            )
+        if len(got) != len(want):
+            raise Mistake(
+                f"{len(got)} weight matrices for {shapes_text}; expected one Linear per "
+                f"pair of consecutive sizes ({len(want)})"
+            )
+        if got != want or [p.shape for p in b] != [(o,) for o, _ in want]:
+            raise Mistake(f"the layer shapes do not follow {shapes_text} in order")
+        return w, b
+
+    def shapes() -> None:
+        model = _call(build_mlp, list(sizes), "relu", 0)
+        out = as_array(_call(model.forward, x.copy()), "model.forward(x)")
+        if out.shape != (x.shape[0], sizes[-1]):
+            raise Mistake(
+                f"model.forward maps (N, {sizes[0]}) to {out.shape[1:]}; expected (N, sizes[-1])"
+                if not hidden
+                else "the output width is not sizes[-1]"
+            )
+        layers(model)
+
+    def wiring(activation: str, act) -> None:
+        model = _call(build_mlp, list(sizes), activation, 1)
+        w, b = layers(model)
+        for p in b:
+            p[...] = np.random.default_rng(5).normal(
+                0, 0.5, p.shape
+            )  # biases start at 0: test them
+        got = as_array(_call(model.forward, x.copy()), "model.forward(x)")
+        want = _manual_forward(w, b, x, act)
+        wrong = {
+            "an activation follows the last Linear; the logits must be left as they are "
+            "(SoftmaxCrossEntropy applies the softmax)": _manual_forward(w, b, x, act, act),
+            "no activation between the Linear layers: the network is linear": _manual_forward(
+                w, b, x, lambda t: t
+            ),
+        }
+        if activation == "tanh":
+            wrong["the activation is ReLU; build_mlp(..., activation='tanh') needs Tanh"] = (
+                _manual_forward(w, b, x, F.relu)
+            )
+        if close(got, want):
+            return
+        for why, value in wrong.items():
+            if close(got, value):
+                raise Mistake(why)
+        raise Mistake(
+            f"with activation='{activation}' the output is not Linear, {activation}, "
+            "..., Linear applied to x"
+        )
+
+    def seeding() -> None:
+        deep = [6, 6, 6, 6]
+        w = [p for p in _params(_call(build_mlp, deep, "relu", 3)).values() if np.ndim(p) == 2]
+        again = [p for p in _params(_call(build_mlp, deep, "relu", 3)).values() if np.ndim(p) == 2]
+        other = [p for p in _params(_call(build_mlp, deep, "relu", 4)).values() if np.ndim(p) == 2]
+        if not all(np.array_equal(a, b) for a, b in zip(w, again, strict=True)):
+            raise Mistake("the same seed gave different weights: pass the seed on to the layers")
+        if all(np.array_equal(a, b) for a, b in zip(w, other, strict=True)):
+            raise Mistake("different seeds gave the same weights: the seed is ignored")
+        if np.array_equal(w[0], w[1]):
+            raise Mistake(
+                "two layers of the same shape got identical weights: make one "
+                "rng = np.random.default_rng(seed) and pass that rng to every Linear"
+            )
+
+    return grade_item(
+        "build_mlp",
+        [
+            SubCheck("one Linear per pair of sizes, right shapes", 1.0, shapes),
+            SubCheck(
+                "Linear, ReLU, ..., Linear (no activation last)",
+                1.0,
+                lambda: wiring("relu", F.relu),
+            ),
+            SubCheck("activation='tanh' gives Tanh", 0.5, lambda: wiring("tanh", np.tanh)),
+            SubCheck("seeded: reproducible, layers differ", 0.5, seeding),
+        ],
+        reveal=not hidden,
+    )
+
+
+# --- item 2: gradient check of the whole network ----------------------------------------------------
+def _net(sizes: list[int], seed: int, first: type = Linear) -> Sequential:
+    rng = np.random.default_rng(seed)
+    mods: list[Module] = [first(sizes[0], sizes[1], rng=rng)]
+    for i, o in zip(sizes[1:-1], sizes[2:], strict=True):
+        mods += [Tanh(), Linear(i, o, rng=rng)]
+    net = Sequential(*mods)
+    for p in net.params.values():
+        if p.ndim == 1:
+            p[...] = rng.normal(0, 0.1, p.shape)
+    return net
+
+
+def check_network_gradcheck(
+    network_gradcheck: Callable[..., Any], seed: int | None = None
+) -> float:
+    """Item 2: ``network_gradcheck(model, loss_fn, x, labels)`` → {param name: relative error}."""
+    hidden = seed is not None
+    rng = np.random.default_rng(seed if hidden else 100)
+    sizes = [4, 5, 3] if not hidden else [int(v) for v in rng.integers(3, 6, 3)]
+    x = rng.standard_normal((5, sizes[0]))
+    labels = rng.integers(0, sizes[-1], 5)
+
+    def run(model) -> dict[str, float]:
+        out = _call(network_gradcheck, model, SoftmaxCrossEntropy(), x.copy(), labels.copy())
+        if not isinstance(out, dict):
+            raise Mistake(
+                f"network_gradcheck should return a dict {{name: relative error}}; "
+                f"got a {type(out).__name__}"
+            )
+        if set(out) != set(model.params):
+            raise Mistake(
+                "the dict should have one entry per parameter, keyed like model.params "
+                "('0.weight', '0.bias', ...)"
+            )
+        return {k: float(v) for k, v in out.items()}
+
+    def correct() -> None:
+        errors = run(_net(sizes, 1))
+        bad = [k for k, e in errors.items() if not 0 <= e < 1e-6]
+        if bad:
+            raise Mistake(
+                f"a correct network gets errors ≥ 1e-6 for {bad}: compare ∂ℒ/∂θ from "
+                "backward with central differences of the loss, and use rel_error"
+            )
+
+    def finds_bug() -> None:
+        errors = run(_net(sizes, 2, first=UnsummedBiasGradLinear))
+        if errors["0.bias"] < 1e-3:
+            raise Mistake(
+                "the check passes a network whose first bias gradient is wrong: the "
+                "analytic side must come from backward, the numerical side from the loss"
+            )
+        fine = [k for k in errors if k != "0.bias" and not errors[k] < 1e-6]
+        if fine:
+            raise Mistake(f"only 0.bias is wrong in this network, yet {fine} fail too")
+
+    def clean() -> None:
+        model = _net(sizes, 3)
+        before = {k: v.copy() for k, v in model.params.items()}
+        first, second = run(model), run(model)
+        if any(not np.array_equal(before[k], v) for k, v in model.params.items()):
+            raise Mistake("the parameters changed: put every perturbed entry back")
+        if any(second[k] > 1e-6 for k in second) and all(first[k] < 1e-6 for k in first):
+            raise Mistake(
+                "a second call gives large errors: call model.zero_grad() before "
+                "backward, because backward adds into grads"
+            )
+
+    return grade_item(
+        "network_gradcheck",
+        [
+            SubCheck("tiny errors for a correct network", 1.0, correct),
+            SubCheck("flags a wrong bias gradient, and only it", 1.0, finds_bug),
+            SubCheck("leaves the model as it was (twice in a row)", 1.0, clean),
+        ],
+        reveal=not hidden,
+    )
+
+
+# --- item 3: SGD with momentum ----------------------------------------------------------------------
+def _tiny_net() -> Sequential:
+    return Sequential(Linear(2, 3, rng=7), Linear(3, 1, rng=8))
+
+
+# Update rules as (new velocity, step) from (v, g, lr, μ): the right one and the usual wrong ones.
+_RULES: dict[str, Callable] = {
+    "right": lambda v, g, lr, mu: (mu * v + g, lr * (mu * v + g)),
+    "the momentum is ignored: keep a velocity per parameter from one step to the next": lambda v, g, lr, mu: (
+        g,
+        lr * g,
+    ),
+    "v ← μv + (1 − μ)g is another convention; this course uses v ← μv + g": lambda v, g, lr, mu: (
+        mu * v + (1 - mu) * g,
+        lr * (mu * v + (1 - mu) * g),
+    ),
+    "the learning rate is applied twice (v ← μv + ηg, then θ ← θ − ηv)": lambda v, g, lr, mu: (
+        mu * v + lr * g,
+        lr * (mu * v + lr * g),
+    ),
+    "the update goes uphill: θ ← θ − ηv, with a minus sign": lambda v, g, lr, mu: (
+        mu * v + g,
+        -lr * (mu * v + g),
+    ),
+}
+
+
+def _rule_path(rule: Callable, lr: float, mu: float, grads: list) -> list[np.ndarray]:
+    net = _tiny_net()
+    arrays = list(net.params.values())
+    vel = [np.zeros_like(a) for a in arrays]
+    path = []
+    for gs in grads:
+        for a, v, g in zip(arrays, vel, gs, strict=True):
+            v[...], step = rule(v, g, lr, mu)
+            a -= step
+        path.append(np.concatenate([a.ravel() for a in arrays]))
+    return path
+
+
+def check_sgd(MomentumSGD: Callable[..., Any], seed: int | None = None) -> float:
+    """Item 3: ``MomentumSGD(model, lr, momentum)``: v ← μv + g, θ ← θ − ηv, in place, per parameter."""
+    hidden = seed is not None
+    rng = np.random.default_rng(seed if hidden else 200)
+    lr, mu = (0.1, 0.9) if not hidden else (rng.uniform(0.05, 0.3), rng.uniform(0.5, 0.95))
+    shapes = [a.shape for a in _tiny_net().params.values()]
+    grads = [[rng.standard_normal(s) for s in shapes] for _ in range(4)]
+
+    def student_path(momentum: float) -> list[np.ndarray]:
+        net = _tiny_net()
+        arrays = list(net.params.values())
+        opt = _call(MomentumSGD, net, lr, momentum)
+        path = []
+        for gs in grads:
+            for slot, g in zip(net.grads.values(), gs, strict=True):
+                slot[...] = g
+            _call(opt.step)
+            if any(a is not b for a, b in zip(net.params.values(), arrays, strict=True)):
+                raise Mistake(
+                    "step() replaced the parameter arrays; update them in place "
+                    "(p -= lr * v) so the model sees the new values"
+                )
+            path.append(np.concatenate([a.ravel() for a in arrays]))
+        return path
+
+    def same(momentum: float) -> None:
+        got = student_path(momentum)
+        for why, rule in _RULES.items():  # "right" comes first
+            if all(
+                close(a, b) for a, b in zip(got, _rule_path(rule, lr, momentum, grads), strict=True)
+            ):
+                if why == "right":
+                    return
+                raise Mistake(why)
+        start = np.concatenate([a.ravel() for a in _tiny_net().params.values()])
+        if all(close(p, start) for p in got):
+            raise Mistake(
+                "the parameters never change: `p = p - ...` makes a new array the model "
+                "never sees; update in place with `p -= ...`"
+            )
+        raise Mistake("the parameters do not follow v ← μv + g, θ ← θ − ηv")
+
+    def zero() -> None:
+        net = _tiny_net()
+        for a in net.grads.values():
+            a[...] = 1.0
+        _call(_call(MomentumSGD, net, lr, mu).zero_grad)
+        if any(bool((a != 0).any()) for a in net.grads.values()):
+            raise Mistake("zero_grad() should set every gradient to 0, in place (g[...] = 0)")
+
+    return grade_item(
+        "MomentumSGD",
+        [
+            SubCheck("plain step θ ← θ − ηg (momentum 0)", 1.0, lambda: same(0.0)),
+            SubCheck("momentum: v ← μv + g, θ ← θ − ηv", 1.5, lambda: same(mu)),
+            SubCheck("zero_grad clears every gradient", 0.5, zero),
+        ],
+        reveal=not hidden,
+    )
+
+
+# --- item 4: the minibatch training loop ------------------------------------------------------------
+class _Recorder(Module):
+    """A Linear layer that logs which examples each forward pass saw (column 0 encodes the row)."""
+
+    def __init__(self, n: int, d: int, k: int, log: list) -> None:
+        super().__init__()
+        self.inner, self.n, self.log = Linear(d, k, rng=0), n, log
+        self.params, self.grads = self.inner.params, self.inner.grads
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.log.append(("forward", np.rint(np.asarray(x)[:, 0] * self.n).astype(int)))
+        return self.inner.forward(x)
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        self.log.append(("backward", None))
+        return self.inner.backward(grad_out)
+
+
+class _RecordingSGD:
+    def __init__(self, model: Module, log: list, lr: float = 1e-3) -> None:
+        self.opt, self.log = RefSGD(model, lr), log
+
+    def zero_grad(self) -> None:
+        self.log.append(("zero_grad", None))
+        self.opt.zero_grad()
+
+    def step(self) -> None:
+        self.log.append(("step", None))
+        self.opt.step()
+
+
+def check_train(train_epochs: Callable[..., Any], seed: int | None = None) -> float:
+    """Item 4: ``train_epochs(model, loss_fn, optimizer, x, y, epochs, batch_size, rng)``."""
+    hidden = seed is not None
+    rng = np.random.default_rng(seed if hidden else 300)
+    n, bs = (50, 16) if not hidden else (int(rng.integers(30, 60)), int(rng.integers(5, 12)))
+    if n % bs == 0:
+        n += 1  # keep a partial last batch
+    epochs, d, k = 3, 4, 3
+    x = np.column_stack([np.arange(n) / n, rng.standard_normal((n, d - 1))])
+    y = rng.integers(0, k, n)
+    cache: dict[str, Any] = {}
+
+    def recorded() -> tuple[list, list[np.ndarray]]:
+        if "log" not in cache:
+            log: list = []
+            model = _Recorder(n, d, k, log)
+            train_epochs(
+                model,
+                SoftmaxCrossEntropy(),
+                _RecordingSGD(model, log),
+                x.copy(),
+                y.copy(),
+                epochs,
+                bs,
+                np.random.default_rng(1),
+            )
+            cache["log"] = log
+        log = cache["log"]
+        batches = [ids for what, ids in log if what == "forward"]
+        if not batches:
+            raise Mistake("the model's forward() was never called")
+        return log, batches
+
+    def epochs_of(batches: list[np.ndarray]) -> list[np.ndarray]:
+        """The example order of each epoch (the batches split evenly across the epochs)."""
+        if len(batches) % epochs:
+            raise Mistake(
+                f"{len(batches)} minibatches for {epochs} epochs: the same number "
+                "of minibatches in every epoch, please"
+            )
+        per = len(batches) // epochs
+        return [np.concatenate(batches[e * per : (e + 1) * per]) for e in range(epochs)]
+
+    def coverage() -> None:
+        _, batches = recorded()
+        orders = epochs_of(batches)
+        if all(len(o) == n - n % bs and len(np.unique(o)) == len(o) for o in orders):
+            raise Mistake(
+                "the last, smaller minibatch of each epoch is dropped: go all the way to N"
+            )
+        if any(not np.array_equal(np.sort(o), np.arange(n)) for o in orders):
+            raise Mistake(
+                "an epoch must use every example exactly once; some were repeated or "
+                "skipped (use a permutation, not random indices drawn with replacement)"
+            )
+        sizes = [len(b) for b in batches[: len(batches) // epochs]]
+        if sizes[:-1] != [bs] * (len(sizes) - 1):
+            raise Mistake(
+                "the minibatches should have batch_size rows (only the last may be smaller)"
+            )
+
+    def shuffles() -> None:
+        _, batches = recorded()
+        orders = epochs_of(batches)
+        if all(np.array_equal(o, np.arange(n)) for o in orders):
+            raise Mistake("the examples are never shuffled: draw rng.permutation(N) every epoch")
+        if all(np.array_equal(o, orders[0]) for o in orders):
+            raise Mistake(
+                "the same order every epoch: shuffle inside the epoch loop, not once before it"
+            )
+
+    def step_order() -> None:
+        log, _ = recorded()
+        events = [what for what, _ in log]
+        if "zero_grad" not in events:
+            raise Mistake("optimizer.zero_grad() is never called: gradients pile up across steps")
+        if events.count("step") != events.count("forward"):
+            raise Mistake("call optimizer.step() once per minibatch")
+        cycle: list[str] = []
+        for e in events:
+            if e != "step":
+                cycle.append(e)
+                continue
+            last_zero = max((i for i, c in enumerate(cycle) if c == "zero_grad"), default=None)
+            last_back = max((i for i, c in enumerate(cycle) if c == "backward"), default=None)
+            if last_zero is None or last_back is None or last_zero > last_back:
+                raise Mistake(
+                    "each minibatch needs zero_grad() before backward() and step() after it; "
+                    "here a step used stale or cleared gradients"
+                )
+            cycle = []
+
+    def learns() -> None:
+        xb, yb = make_blobs(40, 3, seed=0 if not hidden else seed)
+        model = Sequential(Linear(2, 3, rng=0))
+        out = train_epochs(
+            model,
+            SoftmaxCrossEntropy(),
+            RefSGD(model, 0.1),
+            xb,
+            yb,
+            5,
+            16,
+            np.random.default_rng(0),
+        )
+        try:
+            losses = np.asarray(out, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise Mistake("train_epochs should return a list of numbers, one per epoch") from None
+        if losses.shape != (5,):
+            raise Mistake(
+                "train_epochs should return one number per epoch (the mean training loss)"
+            )
+        if not losses[-1] < 0.8 * losses[0]:
+            raise Mistake("on an easy problem the epoch losses should fall; they do not")
+
+    return grade_item(
+        "train_epochs",
+        [
+            SubCheck("every example once per epoch, in minibatches", 1.0, coverage),
+            SubCheck("a fresh shuffle every epoch", 1.0, shuffles),
+            SubCheck("zero_grad, forward, backward, step per batch", 1.0, step_order),
+            SubCheck("returns falling per-epoch losses", 1.0, learns),
+        ],
+        reveal=not hidden,
+    )
+
+
+# --- item 5: the digits -----------------------------------------------------------------------------
+def check_digits(fit_digits: Callable[..., Any], seed: int | None = None) -> float:
+    """Item 5: ``fit_digits(x_train, y_train)`` returns a model; test accuracy and training time."""
+    split = load_digits(seed=0 if seed is None else seed)
+    cache: dict[str, Any] = {}
+
+    def fitted() -> tuple[Any, float]:
+        if "model" not in cache:
+            start = time.perf_counter()
+            cache["model"] = fit_digits(split.x_train.copy(), split.y_train.copy())
+            cache["seconds"] = time.perf_counter() - start
+        return cache["model"], cache["seconds"]
+
+    def accuracy() -> float:
+        model, _ = fitted()
+        _params(model, "what fit_digits returns")
+        scores = as_array(
+            _call(model.forward, split.x_test.copy()),
+            "model.forward(x_test)",
+        )
+        if scores.shape != (len(split.y_test), split.n_classes):
+            raise Mistake("model.forward(x) should give one score per class, shape (N, 10)")
+        return float((scores.argmax(axis=1) == split.y_test).mean())
+
+    def at_least(level: float) -> Callable[[], None]:
+        def run() -> None:
+            acc = accuracy()
+            if not acc >= level:
+                raise Mistake(f"test accuracy {acc:.1%} < {level:.0%}")
+
+        return run
+
+    def fast() -> None:
+        _, seconds = fitted()
+        if seconds > TIME_BUDGET:
+            raise Mistake(f"training took {seconds:.0f} s; the budget is {TIME_BUDGET:.0f} s")
+
+    return grade_item(
+        "Training on the digits",
+        [
+            SubCheck(f"test accuracy ≥ {PASS_ACCURACY:.0%}", 1.0, at_least(PASS_ACCURACY)),
+            SubCheck(f"test accuracy ≥ {FULL_ACCURACY:.0%}", 1.0, at_least(FULL_ACCURACY)),
+            SubCheck(f"trained within {TIME_BUDGET:.0f} s", 1.0, fast),
+        ],
+        reveal=seed is None,
+        timeout=2 * TIME_BUDGET,
+    )
