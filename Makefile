@@ -60,3 +60,21 @@ lint: $(TESTDEP)
 
 bench: $(BENCHDEP)
 	$(PY) bench/run_all.py
+
+# --- instructor workflow (see README "For instructors"); nbgrader_config.py is in this folder ---
+INSTRUCTOR := $(PY) -m course.instructor
+
+release: $(STUDENT)
+	$(INSTRUCTOR) release
+
+autograde: $(STUDENT)
+	$(INSTRUCTOR) autograde --submissions $(SUBMISSIONS)
+
+feedback: $(STUDENT)
+	$(INSTRUCTOR) feedback
+
+grades: $(STUDENT)
+	$(INSTRUCTOR) grades
+
+demo: $(STUDENT)
+	$(INSTRUCTOR) demo

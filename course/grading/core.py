@@ -141,6 +141,8 @@ def grade_item(
     :class:`Disqualified` failure, or a tampered numpy/builtins, makes the item score 0.
     """
     maximum = sum(max(float(c.points), 0.0) for c in checks)
+    if not reveal:
+        title = f"{title} (autograder, on data you have not seen)"
     try:
         problems = environment_problems()
         if problems:

@@ -1,0 +1,224 @@
+"""Instructor workflow around nbgrader: release, autograde, feedback, grade table, demo.
+
+``python -m course.instructor {release,autograde,feedback,grades,demo}`` (the Makefile targets call
+these). Every command works on a course directory (default: the repository root, where
+nbgrader_config.py lives) and can take its own gradebook URL, which is how the tests and the demo
+stay away from the real gradebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def assignments(course_dir: Path = ROOT) -> list[str]:
+    """Assignment ids: one per folder of solutions/ holding a notebook of the same name."""
+    src = Path(course_dir) / "solutions"
+    return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def nbgrader(course_dir: Path, *args: str, db_url: str | None = None, check: bool = True) -> int:
+    """Run the nbgrader CLI in ``course_dir`` (the venv's bin/ first on PATH, for alembic)."""
+    exe = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{exe}{os.pathsep}{os.environ.get('PATH', '')}"}
+    cmd = [str(exe / "nbgrader"), *args]
+    if db_url:
+        cmd.append(f"--CourseDirectory.db_url={db_url}")
+    proc = subprocess.run(cmd, cwd=course_dir, env=env)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"nbgrader {' '.join(args)} failed with exit code {proc.returncode}")
+    return proc.returncode
+
+
+def release(course_dir: Path = ROOT, ids: Sequence[str] = (), db_url: str | None = None) -> None:
+    """generate_assignment --force for each assignment (solutions/<id> → assignments/<id>)."""
+    for a in ids or assignments(course_dir):
+        nbgrader(course_dir, "generate_assignment", a, "--force", db_url=db_url)
+
+
+def submitted_assignments(course_dir: Path, submissions: str = "submitted") -> list[str]:
+    """Assignments that at least one student in ``submissions/<student>/<id>/`` handed in."""
+    base = Path(course_dir) / submissions
+    found = {p.parent.name for p in base.glob("*/*/*.ipynb")} if base.is_dir() else set()
+    return [a for a in assignments(course_dir) if a in found]
+
+
+def autograde(
+    course_dir: Path = ROOT, submissions: str = "submitted", db_url: str | None = None
+) -> int:
+    """Autograde every student of every assignment present in ``submissions`` (one nbgrader run
+    per assignment, all students batched). Returns nbgrader's worst exit code: 1 means some
+    notebook failed to run; the other students are still graded."""
+    ids = submitted_assignments(course_dir, submissions)
+    if not ids:
+        print(
+            f"no submissions found under {Path(course_dir) / submissions}/<student>/<assignment>/"
+        )
+        return 0
+    codes = [
+        nbgrader(course_dir, "autograde", a, "--force",
+                 f"--CourseDirectory.submitted_directory={submissions}", db_url=db_url, check=False)
+        for a in ids
+    ]  # fmt: skip
+    return max(codes)
+
+
+def feedback(course_dir: Path = ROOT, db_url: str | None = None) -> None:
+    """generate_feedback for each autograded assignment (HTML in feedback/, no hidden tests)."""
+    done = Path(course_dir) / "autograded"
+    for a in assignments(course_dir):
+        if any(done.glob(f"*/{a}/*.ipynb")):
+            nbgrader(course_dir, "generate_feedback", a, "--force", db_url=db_url)
+
+
+def grade_table(course_dir: Path = ROOT, db_url: str | None = None) -> list[dict[str, object]]:
+    """One row per (student, assignment) with code score, written score and their maxima."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    url = db_url or f"sqlite:///{Path(course_dir) / 'gradebook.db'}"
+    rows = []
+    with Gradebook(url) as gb:
+        for a in gb.assignments:
+            for s in gb.students:
+                try:
+                    sub = gb.find_submission(a.name, s.id)
+                except MissingEntry:
+                    continue
+                rows.append({
+                    "student": s.id, "assignment": a.name,
+                    "code_score": round(sub.code_score, 3), "max_code_score": sub.max_code_score,
+                    "written_score": round(sub.written_score, 3),
+                    "max_written_score": sub.max_written_score,
+                    "needs_manual_grade": bool(sub.needs_manual_grade),
+                })  # fmt: skip
+    return sorted(rows, key=lambda r: (r["assignment"], r["student"]))
+
+
+def grades(course_dir: Path = ROOT, out: Path | None = None, db_url: str | None = None) -> Path:
+    """Write the grade table as CSV (default grades.csv in the course directory, git-ignored)."""
+    rows = grade_table(course_dir, db_url)
+    out = Path(out or Path(course_dir) / "grades.csv")
+    fields = ["student", "assignment", "code_score", "max_code_score", "written_score",
+              "max_written_score", "needs_manual_grade"]  # fmt: skip
+    with out.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    print_table(rows)
+    print(f"wrote {out}")
+    return out
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    """The grade table as aligned text."""
+    print(f"{'assignment':<16} {'student':<18} {'code':>12} {'written':>10}  manual?")
+    for r in rows:
+        code = f"{r['code_score']:g}/{r['max_code_score']:g}"
+        written = f"{r['written_score']:g}/{r['max_written_score']:g}"
+        manual = "yes" if r["needs_manual_grade"] else ""
+        print(f"{r['assignment']:<16} {r['student']:<18} {code:>12} {written:>10}  {manual}")
+
+
+# --- building submissions (demo and tests) ----------------------------------------------------
+def copy_course(dest: Path, course_dir: Path = ROOT) -> Path:
+    """A throwaway course directory: the config, solutions/ and assignments/ only."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(Path(course_dir) / "nbgrader_config.py", dest)
+    for d in ("solutions", "assignments"):
+        if (Path(course_dir) / d).is_dir():
+            shutil.copytree(Path(course_dir) / d, dest / d, dirs_exist_ok=True)
+    return dest
+
+
+def solved_notebook(course_dir: Path, assignment: str) -> nbformat.NotebookNode:
+    """The release notebook with every solution cell filled in from the source (full marks)."""
+    src = nbformat.read(Path(course_dir) / "solutions" / assignment / f"{assignment}.ipynb", 4)
+    rel = nbformat.read(Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb", 4)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in src.cells
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+    for c in rel.cells:
+        gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            c.source = answers[gid]
+    return rel
+
+
+def submit(course_dir: Path, student: str, assignment: str, nb: nbformat.NotebookNode,
+           submissions: str = "submitted") -> Path:  # fmt: skip
+    """Place ``nb`` where nbgrader looks for ``student``'s submission."""
+    path = Path(course_dir) / submissions / student / assignment / f"{assignment}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _demo_mistakes(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A ps2 submission with two classic bugs: bias gradient averaged, softmax without the max."""
+    bugs = {
+        "grad_out.sum(axis=0)": "grad_out.mean(axis=0)",
+        "np.exp(x - x.max(axis=1, keepdims=True))": "np.exp(x)",
+    }
+    for c in nb.cells:
+        for right, wrong in bugs.items():
+            c.source = c.source.replace(right, wrong)
+    return nb
+
+
+def demo(dest: Path | None = None) -> list[dict[str, object]]:
+    """The whole cycle on sample students in a temporary course directory; prints the table."""
+    dest = Path(dest or tempfile.mkdtemp(prefix="course-demo-"))
+    copy_course(dest)
+    db = f"sqlite:///{dest / 'gradebook.db'}"
+    release(dest, db_url=db)
+    for a in assignments(dest):
+        submit(dest, "ada_full_marks", a, solved_notebook(dest, a))
+        submit(dest, "bo_untouched", a, nbformat.read(dest / "assignments" / a / f"{a}.ipynb", 4))
+        if a == "ps2_modules":
+            submit(dest, "cy_two_bugs", a, _demo_mistakes(solved_notebook(dest, a)))
+    autograde(dest, db_url=db)
+    feedback(dest, db_url=db)
+    grades(dest, db_url=db)
+    print(f"demo course directory (feedback/ has the students' HTML): {dest}")
+    return grade_table(dest, db)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m course.instructor", description=__doc__)
+    p.add_argument("command", choices=["release", "autograde", "feedback", "grades", "demo"])
+    p.add_argument("--course-dir", type=Path, default=ROOT)
+    p.add_argument("--submissions", default="submitted", help="folder of <student>/<id>/ notebooks")
+    p.add_argument("--db-url", default=None, help="gradebook URL (default: gradebook.db)")
+    p.add_argument("--out", type=Path, default=None, help="CSV path for `grades`")
+    p.add_argument("--dest", type=Path, default=None, help="course directory for `demo`")
+    a = p.parse_args(argv)
+    if a.command == "release":
+        release(a.course_dir, db_url=a.db_url)
+    elif a.command == "autograde":
+        return autograde(a.course_dir, a.submissions, a.db_url)
+    elif a.command == "feedback":
+        feedback(a.course_dir, a.db_url)
+    elif a.command == "grades":
+        grades(a.course_dir, a.out, a.db_url)
+    else:
+        demo(a.dest)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

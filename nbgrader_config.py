@@ -1,0 +1,30 @@
+"""nbgrader configuration: the repository root is the course directory.
+
+Instructors author in solutions/<id>/ (solutions and hidden tests) and release into assignments/<id>/.
+Submissions, autograded notebooks, feedback and the gradebook are instructor data: git-ignored.
+"""
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
+
+# The three problem sets, in the order students meet them (the Makefile reads this list).
+ASSIGNMENTS = ["ps1_chain_rule", "ps2_modules", "ps3_training"]
+
+c.CourseDirectory.course_id = "backprop-modules"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+# The gradebook lives next to this file and is git-ignored; tests pass their own db_url.
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+
+# Each cell gets this long (seconds) under autograde; the grading checks have their own 20 s budget
+# per sub-check, so one endless loop costs that sub-check, not the whole notebook.
+c.ExecutePreprocessor.timeout = 120
+c.Execute.timeout = 120
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Feedback shows the student their notebook with our reports, but never the hidden tests' code
+# (it holds the hidden seeds and shapes).
+c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
