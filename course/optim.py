@@ -46,7 +46,10 @@ class SGD:
                 g = m.grads[name]
                 if self.momentum:
                     v = self._velocity.get(id(p))
-                    v = g.copy() if v is None else self.momentum * v + g
-                    self._velocity[id(p)] = v
+                    if v is None:
+                        v = self._velocity[id(p)] = g.copy()
+                    else:  # in place: no new arrays on the hot path
+                        v *= self.momentum
+                        v += g
                     g = v
                 p -= self.lr * g
