@@ -1,8 +1,9 @@
 """Autograded checks for ps1_chain_rule: one ``check_*`` per notebook item, each returning points.
 
-Visible calls (``seed=None``) use fixed inputs that the report may quote; hidden calls pass a seed,
-draw their inputs from it, and never quote them. Each check recognises the classic wrong answers
-(a dropped inner derivative, σ′ taken from the input, a missing max or 1/N, ...) and names them.
+``seed=None`` uses the fixed inputs of the notebook's visible checks; a seed draws other inputs
+(for hidden tests), and ``hidden=True`` keeps them out of the report. Each check recognises the
+classic wrong answers (a dropped inner derivative, σ′ taken from the input, a missing max or 1/N,
+...) and names them.
 Student functions run through the reference tripwire: calling course.functional scores 0.
 """
 
@@ -62,8 +63,8 @@ def _points(
     return np.random.default_rng(seed).uniform(lo, hi, 9)
 
 
-def _inputs(seed: int | None, x: np.ndarray) -> str:
-    return "" if seed is not None else f"x = {_fmt(x)}"
+def _inputs(hidden: bool, x: np.ndarray) -> str:
+    return "" if hidden else f"x = {_fmt(x)}"
 
 
 def _finite(what: str, fn: Fn, x: np.ndarray, want: np.ndarray, cause: str) -> None:
@@ -76,9 +77,10 @@ def _finite(what: str, fn: Fn, x: np.ndarray, want: np.ndarray, cause: str) -> N
 
 
 # --- items 1 and 2: derivatives of composite functions ---------------------------------------------
-def _pointwise(name: str, fn: Fn, want: Callable, wrong: Callable, x: np.ndarray, seed) -> list:
+def _pointwise(
+    name: str, fn: Fn, want: Callable, wrong: Callable, x: np.ndarray, hidden: bool
+) -> list:
     """A plain float first, then a whole array (vectorised numpy code, input left unchanged)."""
-    hidden = seed is not None
 
     def one_point() -> None:
         x0 = np.asarray(x[0])
@@ -89,7 +91,7 @@ def _pointwise(name: str, fn: Fn, want: Callable, wrong: Callable, x: np.ndarray
         xs = x.copy()
         got = call_own_code(fn, xs)
         check_unchanged(x, xs, f"The input of {name}")
-        compare(got, want(x), name, hidden, wrong(x), _inputs(seed, x))
+        compare(got, want(x), name, hidden, wrong(x), _inputs(hidden, x))
 
     return [
         SubCheck(f"{name} at one point (a float)", 1.0, one_point),
@@ -119,11 +121,11 @@ def _chain_wrong(x: np.ndarray) -> Wrong:
     ]
 
 
-def check_chain(dy_dx: Fn, seed: int | None = None) -> float:
+def check_chain(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> float:
     """Item 1: ``dy_dx(x)`` for y = exp(sin(2x))."""
     x = _points(seed, [0.3, -1.2, 0.0, 0.7, 2.5])
-    checks = _pointwise("dy_dx", dy_dx, chain_reference, _chain_wrong, x, seed)
-    return grade_item("Chain rule along one path", checks, reveal=seed is None)
+    checks = _pointwise("dy_dx", dy_dx, chain_reference, _chain_wrong, x, hidden)
+    return grade_item("Chain rule along one path", checks, reveal=not hidden)
 
 
 def dag_reference(x: np.ndarray) -> np.ndarray:
@@ -152,20 +154,21 @@ def _dag_wrong(x: np.ndarray) -> Wrong:
     ]
 
 
-def check_dag(dy_dx: Fn, seed: int | None = None) -> float:
+def check_dag(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> float:
     """Item 2: ``dag_dy_dx(x)`` for the graph where x feeds two paths."""
     x = _points(seed, [0.5, -1.0, 1.7, 0.0, -2.2])
-    checks = _pointwise("dag_dy_dx", dy_dx, dag_reference, _dag_wrong, x, seed)
-    return grade_item("Chain rule summed over paths", checks, reveal=seed is None)
+    checks = _pointwise("dag_dy_dx", dy_dx, dag_reference, _dag_wrong, x, hidden)
+    return grade_item("Chain rule summed over paths", checks, reveal=not hidden)
 
 
 # --- item 3: central difference --------------------------------------------------------------------
-def check_central_difference(central_difference: Fn, seed: int | None = None) -> float:
+def check_central_difference(
+    central_difference: Fn, *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 3: ``central_difference(f, x, h)`` = (f(x + h) − f(x − h)) / 2h."""
-    hidden = seed is not None
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-2, 2, 6) if hidden else np.array([1.0, -0.5, 2.0])
-    c = float(rng.uniform(1.5, 3.0)) if hidden else 2.0
+    x = rng.uniform(-2, 2, 6) if seed is not None else np.array([1.0, -0.5, 2.0])
+    c = float(rng.uniform(1.5, 3.0)) if seed is not None else 2.0
 
     def cube(t):  # the central difference of c·x³ with step h is exactly 3c·x² + c·h²
         return c * np.asarray(t, dtype=np.float64) ** 3
@@ -247,12 +250,11 @@ def _activation(
     wrong_grad: Callable,
     x: np.ndarray,
     y: np.ndarray,
-    seed,
+    hidden: bool,
 ) -> float:
-    hidden = seed is not None
 
     def values() -> None:
-        compare(call_own_code(fn, x.copy()), ref(x), name, hidden, wrong_fwd(x), _inputs(seed, x))
+        compare(call_own_code(fn, x.copy()), ref(x), name, hidden, wrong_fwd(x), _inputs(hidden, x))
 
     def tails() -> None:
         _finite(
@@ -291,7 +293,9 @@ def _sigmoid_wrong_grad(y: np.ndarray) -> Wrong:
     ]
 
 
-def check_sigmoid(sigmoid: Fn, sigmoid_grad_from_output: Fn, seed: int | None = None) -> float:
+def check_sigmoid(
+    sigmoid: Fn, sigmoid_grad_from_output: Fn, *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 4: σ(x) = 1 / (1 + e^(−x)) and σ′ = y(1 − y) from the output y = σ(x)."""
     x = _points(seed, [-3.0, -0.5, 0.0, 0.8, 4.0], lo=-6, hi=6)
     y = F.sigmoid(_points(None if seed is None else seed + 1, [-2.0, 0.0, 1.5], lo=-4, hi=4))
@@ -308,7 +312,7 @@ def check_sigmoid(sigmoid: Fn, sigmoid_grad_from_output: Fn, seed: int | None = 
         _sigmoid_wrong_grad,
         x,
         y,
-        seed,
+        hidden,
     )
 
 
@@ -332,7 +336,9 @@ def _tanh_wrong_grad(y: np.ndarray) -> Wrong:
     ]
 
 
-def check_tanh(tanh: Fn, tanh_grad_from_output: Fn, seed: int | None = None) -> float:
+def check_tanh(
+    tanh: Fn, tanh_grad_from_output: Fn, *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 5: tanh(x) and tanh′ = 1 − y² from the output y = tanh(x)."""
     x = _points(seed, [-2.0, -0.3, 0.0, 0.9, 3.0], lo=-4, hi=4)
     y = np.tanh(_points(None if seed is None else seed + 1, [-1.0, 0.0, 0.6], lo=-3, hi=3))
@@ -348,7 +354,7 @@ def check_tanh(tanh: Fn, tanh_grad_from_output: Fn, seed: int | None = None) -> 
         _tanh_wrong_grad,
         x,
         y,
-        seed,
+        hidden,
     )
 
 
@@ -366,9 +372,8 @@ def _labels(z: np.ndarray, seed: int | None) -> np.ndarray:
     return np.random.default_rng(seed + 7).integers(0, z.shape[1], z.shape[0])
 
 
-def check_softmax(softmax: Fn, seed: int | None = None) -> float:
+def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False) -> float:
     """Item 6: row-wise softmax, stable for logits ~1e3 (each row's max subtracted)."""
-    hidden = seed is not None
     z = _logits(seed)
 
     def values() -> None:
@@ -421,9 +426,10 @@ def check_softmax(softmax: Fn, seed: int | None = None) -> float:
     )
 
 
-def check_cross_entropy(cross_entropy: Fn, seed: int | None = None) -> float:
+def check_cross_entropy(
+    cross_entropy: Fn, *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 7: ℒ = −(1/N) Σₙ log p[n, yₙ] from probabilities p (N, K) and integer labels (N,)."""
-    hidden = seed is not None
     p = F.softmax(_logits(seed), axis=1)
     y = _labels(p, seed)
     n = p.shape[0]
@@ -468,9 +474,8 @@ def check_cross_entropy(cross_entropy: Fn, seed: int | None = None) -> float:
     )
 
 
-def check_softmax_ce_grad(grad_fn: Fn, seed: int | None = None) -> float:
+def check_softmax_ce_grad(grad_fn: Fn, *, seed: int | None = None, hidden: bool = False) -> float:
     """Item 8: ∂ℒ/∂z = (softmax(z) − onehot(y)) / N, i.e. ŷ − y per example."""
-    hidden = seed is not None
     z = _logits(seed)
     y = _labels(z, seed)
     n, k = z.shape

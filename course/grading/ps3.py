@@ -3,7 +3,8 @@ momentum, the minibatch loop, and training on the digits.
 
 Students may build on ``course.modules`` here (the layers were ps2's job), so these checks test
 behaviour, not the absence of reference code; only ``course.optim`` is off limits for the
-optimiser. Visible calls (``seed=None``) use fixed sizes; hidden calls draw them from ``seed``.
+optimiser. ``seed=None`` uses the visible checks' fixed sizes; a seed draws others (for hidden
+tests), and ``hidden=True`` keeps them out of the report.
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ def _manual_forward(weights: list, biases: list, x: np.ndarray, act, last_act=No
     return last_act(x) if last_act else x
 
 
-def check_build_mlp(build_mlp: Callable[..., Any], seed: int | None = None) -> float:
+def check_build_mlp(
+    build_mlp: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 1: ``build_mlp(sizes, activation, seed)`` = Linear, g, Linear, g, ..., Linear."""
-    hidden = seed is not None
     sizes = _sizes(seed)
     rng = np.random.default_rng(None if seed is None else seed + 1)
     x = rng.standard_normal((6, sizes[0]))
@@ -186,12 +188,11 @@ def _net(sizes: list[int], seed: int, first: type = Linear) -> Sequential:
 
 
 def check_network_gradcheck(
-    network_gradcheck: Callable[..., Any], seed: int | None = None
+    network_gradcheck: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
 ) -> float:
     """Item 2: ``network_gradcheck(model, loss_fn, x, labels)`` → {param name: relative error}."""
-    hidden = seed is not None
-    rng = np.random.default_rng(seed if hidden else 100)
-    sizes = [4, 5, 3] if not hidden else [int(v) for v in rng.integers(3, 6, 3)]
+    rng = np.random.default_rng(100 if seed is None else seed)
+    sizes = [4, 5, 3] if seed is None else [int(v) for v in rng.integers(3, 6, 3)]
     x = rng.standard_normal((5, sizes[0]))
     labels = rng.integers(0, sizes[-1], 5)
 
@@ -292,11 +293,12 @@ def _rule_path(rule: Callable, lr: float, mu: float, grads: list) -> list[np.nda
     return path
 
 
-def check_sgd(MomentumSGD: Callable[..., Any], seed: int | None = None) -> float:
+def check_sgd(
+    MomentumSGD: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 3: ``MomentumSGD(model, lr, momentum)``: v ← μv + g, θ ← θ − ηv, in place, per parameter."""
-    hidden = seed is not None
-    rng = np.random.default_rng(seed if hidden else 200)
-    lr, mu = (0.1, 0.9) if not hidden else (rng.uniform(0.05, 0.3), rng.uniform(0.5, 0.95))
+    rng = np.random.default_rng(200 if seed is None else seed)
+    lr, mu = (0.1, 0.9) if seed is None else (rng.uniform(0.05, 0.3), rng.uniform(0.5, 0.95))
     shapes = [a.shape for a in _tiny_net().params.values()]
     grads = [[rng.standard_normal(s) for s in shapes] for _ in range(4)]
 
@@ -384,11 +386,12 @@ class _RecordingSGD:
         self.opt.step()
 
 
-def check_train(train_epochs: Callable[..., Any], seed: int | None = None) -> float:
+def check_train(
+    train_epochs: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 4: ``train_epochs(model, loss_fn, optimizer, x, y, epochs, batch_size, rng)``."""
-    hidden = seed is not None
-    rng = np.random.default_rng(seed if hidden else 300)
-    n, bs = (50, 16) if not hidden else (int(rng.integers(30, 60)), int(rng.integers(5, 12)))
+    rng = np.random.default_rng(300 if seed is None else seed)
+    n, bs = (50, 16) if seed is None else (int(rng.integers(30, 60)), int(rng.integers(5, 12)))
     if n % bs == 0:
         n += 1  # keep a partial last batch
     epochs, d, k = 3, 4, 3
@@ -477,7 +480,7 @@ def check_train(train_epochs: Callable[..., Any], seed: int | None = None) -> fl
             cycle = []
 
     def learns() -> None:
-        xb, yb = make_blobs(40, 3, seed=0 if not hidden else seed)
+        xb, yb = make_blobs(40, 3, seed=0 if seed is None else seed)
         model = Sequential(Linear(2, 3, rng=0))
         out = train_epochs(
             model,
@@ -513,7 +516,9 @@ def check_train(train_epochs: Callable[..., Any], seed: int | None = None) -> fl
 
 
 # --- item 5: the digits -----------------------------------------------------------------------------
-def check_digits(fit_digits: Callable[..., Any], seed: int | None = None) -> float:
+def check_digits(
+    fit_digits: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
+) -> float:
     """Item 5: ``fit_digits(x_train, y_train)`` returns a model; test accuracy and training time."""
     split = load_digits(seed=0 if seed is None else seed)
     cache: dict[str, Any] = {}
@@ -556,6 +561,6 @@ def check_digits(fit_digits: Callable[..., Any], seed: int | None = None) -> flo
             SubCheck(f"test accuracy ≥ {FULL_ACCURACY:.0%}", 1.0, at_least(FULL_ACCURACY)),
             SubCheck(f"trained within {TIME_BUDGET:.0f} s", 1.0, fast),
         ],
-        reveal=seed is None,
+        reveal=not hidden,
         timeout=2 * TIME_BUDGET,
     )
