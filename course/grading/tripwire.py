@@ -55,15 +55,23 @@ def call_own_code(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     try:
         result = fn(*args, **kwargs)
         intact = sys.getprofile() is hook
+    except BaseException as exc:
+        if seen:  # it crashed, but inside (or after) a call into the reference: say so
+            raise _reference_call(seen) from exc
+        raise
     finally:
         sys.setprofile(previous)
     if seen:
-        where = sorted(set(seen))[0].split(":")[-1]
-        raise ReferenceCall(
-            f"your code called the course's reference implementation ({where} in course.modules or "
-            "course.functional). This item must use your own NumPy code, so it scores 0. You may "
-            "subclass course.modules.Module, but write forward() and backward() yourself."
-        )
+        raise _reference_call(seen)
     if not intact:
         raise ProfilerRemoved("your code changed sys.setprofile while it was being graded")
     return result
+
+
+def _reference_call(seen: list[str]) -> ReferenceCall:
+    where = sorted(set(seen))[0].split(":")[-1]
+    return ReferenceCall(
+        f"your code called the course's reference implementation ({where} in course.modules or "
+        "course.functional). This item must use your own NumPy code, so it scores 0. You may "
+        "subclass course.modules.Module, but write forward() and backward() yourself."
+    )
