@@ -125,7 +125,7 @@ def clean_score(earned: float, maximum: float) -> float:
         return 0.0
     if not math.isfinite(x):
         return 0.0
-    return float(min(max(round(x, 6), 0.0), max(float(maximum), 0.0)))
+    return float(min(max(round(x, 6), 0.0), max(round(float(maximum), 6), 0.0)))
 
 
 def _fmt(x: float) -> str:

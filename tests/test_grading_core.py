@@ -1,0 +1,136 @@
+"""grade_item, the integrity check and the reference tripwire, in-process."""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from course import functional as F
+from course.grading import core
+from course.grading.core import Disqualified, Mistake, SubCheck, clean_score, grade_item
+from course.grading.integrity import environment_problems
+from course.grading.tripwire import ReferenceCall, call_own_code
+from course.modules import Module
+
+
+def ok() -> None:
+    pass
+
+
+def fails() -> None:
+    raise Mistake("the bias gradient was averaged")
+
+
+def test_partial_credit_and_report(capsys):
+    pts = grade_item("Item", [SubCheck("a", 2, ok), SubCheck("b", 1.5, fails)])
+    out = capsys.readouterr()
+    assert pts == 2.0 and type(pts) is float
+    assert "Item: 2 / 3.5 points" in out.out and "✓ a" in out.out and "✗ b" in out.out
+    assert "the bias gradient was averaged" in out.out and out.err == ""
+
+
+def test_warnings_stderr_and_crashes_never_reach_stderr(capsys):
+    def noisy() -> None:
+        np.exp(np.array([1e4]))  # overflow warning
+        np.array([1.0]) / 0.0
+        warnings.warn("student warning", stacklevel=1)
+        print("to stderr", file=sys.stderr)
+
+    def crash() -> None:
+        raise SystemExit(3)  # a student's sys.exit() must not end the kernel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning that escapes would now raise
+        pts = grade_item("Noisy", [SubCheck("noisy", 1, noisy), SubCheck("exit", 1, crash)])
+    out = capsys.readouterr()
+    assert pts == 1.0 and out.err == "" and "to stderr" in out.out and "SystemExit" in out.out
+
+
+def test_score_is_always_a_clean_float_in_range():
+    assert clean_score(float("nan"), 5) == 0.0
+    assert clean_score(float("inf"), 5) == 0.0
+    assert clean_score(-1, 5) == 0.0
+    assert clean_score(5.0000000001, 5) == 5.0
+    assert clean_score("junk", 5) == 0.0
+    tenths = [SubCheck(f"c{i}", 0.1, ok) for i in range(10)]  # 0.1 * 10 sums to 0.999...
+    assert grade_item("Tenths", tenths) == 1.0
+    assert grade_item("Negative", [SubCheck("neg", -3, ok)]) == 0.0
+
+
+def test_disqualified_voids_the_item(capsys):
+    def cheat() -> None:
+        raise Disqualified("called the reference")
+
+    assert grade_item("X", [SubCheck("a", 3, ok), SubCheck("b", 1, cheat)]) == 0.0
+    assert "This item scores 0: called the reference" in capsys.readouterr().out
+
+
+def test_hidden_mode_hides_exception_messages(capsys):
+    def leaky() -> None:
+        np.ones((5, 3)) @ np.ones((4, 2))
+
+    grade_item("H", [SubCheck("leaky", 1, leaky)], reveal=False)
+    hidden = capsys.readouterr().out
+    grade_item("V", [SubCheck("leaky", 1, leaky)], reveal=True)
+    visible = capsys.readouterr().out
+    assert "ValueError in" in hidden and "leaky()" in hidden and "incompatible shapes" in hidden
+    assert "size" not in hidden and "size" in visible
+
+
+def test_sub_check_time_limit(capsys):
+    def endless() -> None:
+        while True:
+            pass
+
+    assert (
+        grade_item("Loop", [SubCheck("loop", 1, endless), SubCheck("ok", 1, ok)], timeout=0.3) == 1
+    )
+    assert "longer than 0.3 s" in capsys.readouterr().out
+
+
+def test_a_broken_report_still_returns_zero(monkeypatch):
+    monkeypatch.setattr(core, "print", lambda *a, **k: 1 / 0, raising=False)
+    assert grade_item("P", [SubCheck("a", 1, ok)]) == 0.0
+
+
+def test_genuine_environment_passes():
+    assert environment_problems() == []
+
+
+@pytest.mark.parametrize(
+    "target, name, fake",
+    [
+        (np, "allclose", lambda *a, **k: True),
+        (np, "isclose", lambda *a, **k: np.array(True)),
+        (np, "exp", np.log),  # a real numpy function under the wrong name
+        (np, "sum", lambda a, *k, **kw: 0.0),
+        (np, "array_equal", lambda *a: True),
+        (__import__("builtins"), "abs", lambda x: 0),
+    ],
+)
+def test_tampering_is_detected_and_scores_zero(monkeypatch, capsys, target, name, fake):
+    monkeypatch.setattr(target, name, fake)
+    assert environment_problems()
+    assert grade_item("T", [SubCheck("a", 4, ok)]) == 0.0
+    assert "grading environment was changed" in capsys.readouterr().out
+
+
+def test_tripwire_catches_the_reference_and_allows_module_plumbing():
+    class Own(Module):
+        def forward(self, x):
+            return np.maximum(x, 0.0)
+
+    class Borrowed(Module):
+        def forward(self, x):
+            return F.relu(x)
+
+    x = np.array([[-1.0, 2.0]])
+    assert (call_own_code(Own(), x) == [[0.0, 2.0]]).all()  # Module.__call__ is allowed
+    with pytest.raises(ReferenceCall, match="relu"):
+        call_own_code(Borrowed().forward, x)
+    assert sys.getprofile() is None or not callable(getattr(sys.getprofile(), "seen", None))
+    assert math.isfinite(grade_item("R", [SubCheck("r", 1, lambda: call_own_code(F.relu, x))]))
