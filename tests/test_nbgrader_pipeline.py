@@ -1,0 +1,190 @@
+"""The real nbgrader pipeline on every assignment in solutions/, in a temporary course directory.
+
+One release and ONE autograde run per assignment (all students batched: each notebook costs a
+kernel start): the source notebook must earn full marks, the untouched release 0 on every item,
+and the partly correct ps2 submissions in tests/fixtures exactly their expected points.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import nbformat
+import pytest
+from fixtures.ps2_submissions import FIXTURES
+from nbgrader.api import Gradebook
+from ps2_helpers import apply_fixture
+
+from course.instructor import (
+    ROOT,
+    assignments,
+    autograde,
+    copy_course,
+    feedback,
+    grades,
+    release,
+    solved_notebook,
+    submit,
+)
+
+pytestmark = pytest.mark.slow
+IDS = assignments(ROOT)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def graded_cells(nb) -> dict[str, float]:
+    """The autograded test cells (manually graded answers are not the autograder's business)."""
+    return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells
+            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+            and c.cell_type == "code"}  # fmt: skip
+
+
+def pack(fixtures: dict) -> list[list[str]]:
+    """Group fixtures that touch different items into one student each (fewer kernel starts);
+    fixtures that tamper with the kernel get a student of their own."""
+    groups: list[list[str]] = []
+    for name, f in fixtures.items():
+        spot = None
+        if not f.get("kernel_only"):
+            spot = next((g for g in groups if not fixtures[g[0]].get("kernel_only")
+                         and not any(set(fixtures[m]["scores"]) & set(f["scores"]) for m in g)),
+                        None)  # fmt: skip
+        if spot is None:
+            groups.append([name])
+        else:
+            spot.append(name)
+    return groups
+
+
+GROUPS = pack(FIXTURES)
+STUDENT = {name: "__".join(g) for g in GROUPS for name in g}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    d = copy_course(tmp_path_factory.mktemp("course"))
+    db = f"sqlite:///{d / 'gradebook.db'}"
+    release(d, db_url=db)
+    for a in IDS:
+        submit(d, "solved", a, solved_notebook(d, a))
+        submit(d, "untouched", a, nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4))
+    for group in GROUPS:
+        nb = solved_notebook(d, "ps2_modules")
+        for name in group:
+            nb = apply_fixture(nb, FIXTURES[name])
+        submit(d, "__".join(group), "ps2_modules", nb)
+    code = autograde(d, db_url=db)
+    return d, db, code
+
+
+def autograded(d, student: str, a: str):
+    return nbformat.read(d / "autograded" / student / a / f"{a}.ipynb", 4)
+
+
+def scores(db: str, student: str, a: str) -> dict[str, float]:
+    """Autograded test-cell scores of one student's notebook."""
+    auto = graded_cells(nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", 4))
+    with Gradebook(db) as gb:
+        return {g: gb.find_grade(g, a, a, student).score for g in auto}
+
+
+def test_config_lists_every_assignment():
+    text = (ROOT / "nbgrader_config.py").read_text()
+    listed = re.search(r"ASSIGNMENTS = (\[.*?\])", text).group(1)
+    assert sorted(eval(listed)) == IDS == sorted(["ps1_chain_rule", "ps2_modules", "ps3_training"])
+
+
+@pytest.mark.parametrize("a", IDS)
+def test_committed_release_equals_a_fresh_one(course, a):
+    d, _, _ = course
+    committed = nbformat.read(ROOT / "assignments" / a / f"{a}.ipynb", 4)
+    fresh = nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4)
+
+    def key(nb):
+        return [(c.cell_type, c.source, nbgrader_meta(c)) for c in nb.cells]
+
+    assert key(committed) == key(fresh), f"run `make release` and commit assignments/{a}"
+
+
+@pytest.mark.parametrize("a", IDS)
+def test_release_has_no_solutions_hidden_tests_or_outputs(a):
+    source = (ROOT / "solutions" / a / f"{a}.ipynb").read_text()
+    nb = nbformat.read(ROOT / "assignments" / a / f"{a}.ipynb", 4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    src = nbformat.reads(source, 4)
+    for c in src.cells:
+        for region in re.findall(
+            r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", c.source, re.S
+        ):
+            secret = [ln for ln in region.splitlines() if "hidden=True" in ln or "seed=" in ln]
+            assert secret, f"{a}: hidden region without a seeded/hidden call"
+            assert not any(ln.strip() in text for ln in secret)
+    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+def test_autograde_batches_never_break(course):
+    assert course[2] == 0, "nbgrader autograde reported a failed notebook"
+
+
+@pytest.mark.parametrize("a", IDS)
+def test_source_notebook_scores_full_marks_cleanly(course, a):
+    d, db, _ = course
+    points = graded_cells(nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", 4))
+    assert scores(db, "solved", a) == pytest.approx(points)
+    for c in autograded(d, "solved", a).cells:
+        if c.cell_type == "code":
+            kinds = {(o.output_type, o.get("name")) for o in c.outputs}
+            assert ("error", None) not in kinds and ("stream", "stderr") not in kinds, c.source
+
+
+@pytest.mark.parametrize("a", IDS)
+def test_untouched_release_scores_zero_on_every_item(course, a):
+    _, db, _ = course
+    got = scores(db, "untouched", a)
+    assert got and all(v == 0 for v in got.values()), got
+
+
+def test_ps2_items_no_fixture_touches_earn_full_marks(course):
+    _, db, _ = course
+    full = graded_cells(nbformat.read(ROOT / "solutions/ps2_modules/ps2_modules.ipynb", 4))
+    for group in GROUPS:
+        touched = {g for name in group for g in FIXTURES[name]["scores"]}
+        got = scores(db, "__".join(group), "ps2_modules")
+        assert {g: got[g] for g in full if g not in touched} == {
+            g: p for g, p in full.items() if g not in touched
+        }, group
+
+
+@pytest.mark.parametrize("name", list(FIXTURES))
+def test_ps2_fixture_gets_expected_points_and_message(course, name):
+    d, db, _ = course
+    fixture = FIXTURES[name]
+    got = scores(db, STUDENT[name], "ps2_modules")
+    for gid, want in fixture["scores"].items():
+        assert got[gid] == pytest.approx(want), (gid, got)
+    outputs = {
+        nbgrader_meta(c).get("grade_id"): "".join(o.get("text", "") for o in c.outputs)
+        for c in autograded(d, STUDENT[name], "ps2_modules").cells
+        if c.cell_type == "code"
+    }
+    for gid, phrases in fixture.get("messages", {}).items():
+        for phrase in phrases:
+            assert phrase in outputs[gid], f"{name}/{gid}: {phrase!r} not in\n{outputs[gid]}"
+
+
+def test_feedback_and_grade_table(course, tmp_path):
+    d, db, _ = course
+    feedback(d, db_url=db)
+    html = (d / "feedback/solved/ps2_modules/ps2_modules.html").read_text()
+    assert "Linear (autograder, on data you have not seen): 10 / 10" in html
+    assert "HIDDEN TESTS" not in html and "seed=2718" not in html and "_sys.modules" not in html
+    out = grades(d, out=tmp_path / "grades.csv", db_url=db)
+    rows = {(r["student"], r["assignment"]): r for r in csv.DictReader(out.open())}
+    for a in IDS:
+        assert float(rows["solved", a]["code_score"]) == float(rows["solved", a]["max_code_score"])
+        assert float(rows["untouched", a]["code_score"]) == 0.0
