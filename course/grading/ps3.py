@@ -546,7 +546,7 @@ def check_digits(
         def run() -> None:
             acc = accuracy()
             if not acc >= level:
-                raise Mistake(f"test accuracy {acc:.1%} < {level:.0%}")
+                raise Mistake(f"test accuracy {acc:.2%} < {level:.0%}")
 
         return run
 
