@@ -1,0 +1,170 @@
+"""ps1 checks for the chain rule: one path, a sum over paths, and central differences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .core import Mistake, SubCheck, grade_item
+from .diagnose import as_array, check_unchanged, close
+from .ps1_common import Fn, Wrong, _fmt, _inputs, _points, compare
+from .tripwire import call_own_code
+
+
+# --- items 1 and 2: derivatives of composite functions ---------------------------------------------
+def _pointwise(
+    name: str, fn: Fn, want: Callable, wrong: Callable, x: np.ndarray, hidden: bool
+) -> list:
+    """A plain float first, then a whole array (vectorised numpy code, input left unchanged)."""
+
+    def one_point() -> None:
+        x0 = np.asarray(x[0])
+        got = call_own_code(fn, float(x0))
+        compare(got, want(x0), name, hidden, wrong(x0), f"x = {float(x0):g}" * (not hidden))
+
+    def array() -> None:
+        xs = x.copy()
+        got = call_own_code(fn, xs)
+        check_unchanged(x, xs, f"The input of {name}")
+        compare(got, want(x), name, hidden, wrong(x), _inputs(hidden, x))
+
+    return [
+        SubCheck(f"{name} at one point (a float)", 1.0, one_point),
+        SubCheck(f"{name} elementwise on an array", 1.0, array),
+    ]
+
+
+def chain_reference(x: np.ndarray) -> np.ndarray:
+    """y = e^v, v = sin u, u = 2x:  dy/dx = e^v · cos u · 2 (one factor per edge of the path)."""
+    return np.exp(np.sin(2 * x)) * np.cos(2 * x) * 2
+
+
+def _chain_wrong(x: np.ndarray) -> Wrong:
+    ev, cos_u = np.exp(np.sin(2 * x)), np.cos(2 * x)
+    return [
+        (
+            "the innermost edge du/dx = 2 is missing: every edge on the path contributes a factor",
+            ev * cos_u,
+        ),
+        ("the middle edge dv/du = cos u is missing", ev * 2),
+        ("only the outer derivative e^v is there; multiply by each edge's local derivative", ev),
+        ("the outermost edge dy/dv = e^v is missing", cos_u * 2),
+        (
+            "cos is evaluated at the wrong point: dv/du = cos u is taken at u = 2x, not at x",
+            ev * np.cos(x) * 2,
+        ),
+    ]
+
+
+def check_chain(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> float:
+    """Item 1: ``dy_dx(x)`` for y = exp(sin(2x))."""
+    x = _points(seed, [0.3, -1.2, 0.0, 0.7, 2.5])
+    checks = _pointwise("dy_dx", dy_dx, chain_reference, _chain_wrong, x, hidden)
+    return grade_item("Chain rule along one path", checks, reveal=not hidden)
+
+
+def dag_reference(x: np.ndarray) -> np.ndarray:
+    """a = x², b = sin x, y = a·b + e^b:  dy/dx = ∂y/∂a · da/dx + ∂y/∂b · db/dx."""
+    a, b = x**2, np.sin(x)
+    return b * 2 * x + (a + np.exp(b)) * np.cos(x)
+
+
+def _dag_wrong(x: np.ndarray) -> Wrong:
+    a, b = x**2, np.sin(x)
+    via_a, via_b = b * 2 * x, (a + np.exp(b)) * np.cos(x)
+    return [
+        (
+            "only the path through b = sin x is counted; x also reaches y through a = x². "
+            "Add up the contributions of all paths",
+            via_b,
+        ),
+        (
+            "only the path through a = x² is counted; x also reaches y through b = sin x. "
+            "Add up the contributions of all paths",
+            via_a,
+        ),
+        ("the two paths are multiplied; their contributions must be added", via_a * via_b),
+        ("∂y/∂b misses the e^b term (y = a·b + e^b depends on b twice)", via_a + a * np.cos(x)),
+        ("∂y/∂b misses the a term: ∂y/∂b = a + e^b", via_a + np.exp(b) * np.cos(x)),
+    ]
+
+
+def check_dag(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> float:
+    """Item 2: ``dag_dy_dx(x)`` for the graph where x feeds two paths."""
+    x = _points(seed, [0.5, -1.0, 1.7, 0.0, -2.2])
+    checks = _pointwise("dag_dy_dx", dy_dx, dag_reference, _dag_wrong, x, hidden)
+    return grade_item("Chain rule summed over paths", checks, reveal=not hidden)
+
+
+# --- item 3: central difference --------------------------------------------------------------------
+def check_central_difference(
+    central_difference: Fn, *, seed: int | None = None, hidden: bool = False
+) -> float:
+    """Item 3: ``central_difference(f, x, h)`` = (f(x + h) − f(x − h)) / 2h."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, 6) if seed is not None else np.array([1.0, -0.5, 2.0])
+    c = float(rng.uniform(1.5, 3.0)) if seed is not None else 2.0
+
+    def cube(t):  # the central difference of c·x³ with step h is exactly 3c·x² + c·h²
+        return c * np.asarray(t, dtype=np.float64) ** 3
+
+    def formula() -> None:
+        h = 0.1
+        xs = x.copy()
+        got = call_own_code(central_difference, cube, xs, h)
+        check_unchanged(x, xs, "The x given to central_difference")
+        want = 3 * c * x**2 + c * h**2
+        wrong = [
+            (
+                "that is the one-sided (f(x + h) − f(x)) / h; use f(x + h) and f(x − h)",
+                (cube(x + h) - cube(x)) / h,
+            ),
+            (
+                "that is the one-sided (f(x) − f(x − h)) / h; use f(x + h) and f(x − h)",
+                (cube(x) - cube(x - h)) / h,
+            ),
+            ("x + h and x − h are 2h apart: divide by 2h, not h", 2 * want),
+            ("the result is half what it should be: divide by 2h once", want / 2),
+            ("the step h it was given is ignored: use the argument h", 3 * c * x**2 + c * 1e-10),
+        ]
+        compare(
+            got,
+            want,
+            "central_difference",
+            hidden,
+            wrong,
+            f"f(x) = {c:g}·x³, x = {_fmt(x)}, h = {h}",
+        )
+
+    def accurate() -> None:
+        got = as_array(
+            call_own_code(central_difference, np.sin, x.copy(), 1e-5), "central_difference"
+        )
+        if not close(got, np.cos(x), rtol=1e-7, atol=1e-9):
+            raise Mistake(
+                "with f = sin and h = 1e-5 the result should match cos x to about 1e-9 "
+                "everywhere; it does not (is it the centred formula, elementwise?)"
+            )
+
+    def plain_float() -> None:
+        got = call_own_code(central_difference, np.exp, 0.5, 1e-5)
+        compare(
+            got,
+            np.asarray(np.exp(0.5)),
+            "central_difference",
+            hidden,
+            (),
+            "f = exp, x = 0.5",
+            rtol=1e-7,
+        )
+
+    return grade_item(
+        "Central-difference derivative",
+        [
+            SubCheck("the centred formula, with the given h", 1.0, formula),
+            SubCheck("accurate to ~1e-9 on sin, elementwise", 0.5, accurate),
+            SubCheck("works for a plain float x", 0.5, plain_float),
+        ],
+        reveal=not hidden,
+    )
