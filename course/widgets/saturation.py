@@ -186,7 +186,9 @@ class SaturationExplorer(Explorer):
 
     def draw(self, s: SaturationStats) -> None:
         r = self._ax_g.get_xlim()[1]
-        counts, edges = np.histogram(s.pre_activations, bins=_Z_BINS, range=(-r, r))
+        # Clipped, so that mass beyond the widest range piles up in the edge bins, not vanishes.
+        z = np.clip(s.pre_activations, -r, r)
+        counts, edges = np.histogram(z, bins=_Z_BINS, range=(-r, r))
         top = 0.85 * self._ax_g.get_ylim()[1]  # the histogram's shape matters, not its units
         self._z_hist.set_data(top * counts / max(counts.max(), 1), edges)
         counts, edges = np.histogram(s.derivatives, bins=_D_BINS,
