@@ -109,6 +109,7 @@ def test_genuine_environment_passes():
         (np, "exp", np.log),  # a real numpy function under the wrong name
         (np, "sum", lambda a, *k, **kw: 0.0),
         (np, "array_equal", lambda *a: True),
+        (np.random, "default_rng", lambda *a: None),
         (__import__("builtins"), "abs", lambda x: 0),
     ],
 )

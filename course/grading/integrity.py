@@ -76,6 +76,8 @@ def environment_problems() -> list[str]:
                 "type",
             ):
                 problems.append(f"the builtin {name}() was replaced")
+        if np.random.default_rng is not np.random._generator.default_rng:
+            problems.append("np.random.default_rng is not numpy's own function")
         problems += _behaviour_problems()
     except Exception as exc:  # a replaced object that raises is tampering too
         problems.append(f"checking numpy raised {type(exc).__name__}")
