@@ -108,6 +108,11 @@ def make_blobs(
     return x, labels
 
 
+def _split_synthetic(make, n_per_class, n_classes, test_fraction, seed, normalize) -> Split:
+    x, y = make(n_per_class, n_classes, seed=seed)
+    return train_test_split(x, y, test_fraction, seed, normalize, n_classes)
+
+
 def load_spirals(
     n_per_class: int = 100,
     n_classes: int = 3,
@@ -116,8 +121,7 @@ def load_spirals(
     normalize: bool = True,
 ) -> Split:
     """make_spirals, split and standardised."""
-    x, y = make_spirals(n_per_class, n_classes, seed=seed)
-    return train_test_split(x, y, test_fraction, seed, normalize, n_classes)
+    return _split_synthetic(make_spirals, n_per_class, n_classes, test_fraction, seed, normalize)
 
 
 def load_blobs(
@@ -128,8 +132,7 @@ def load_blobs(
     normalize: bool = True,
 ) -> Split:
     """make_blobs, split and standardised."""
-    x, y = make_blobs(n_per_class, n_classes, seed=seed)
-    return train_test_split(x, y, test_fraction, seed, normalize, n_classes)
+    return _split_synthetic(make_blobs, n_per_class, n_classes, test_fraction, seed, normalize)
 
 
 def minibatches(n: int, batch_size: int, rng: np.random.Generator | int | None = None):
