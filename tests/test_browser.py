@@ -210,6 +210,12 @@ def test_saturation_slider_moves_plot_and_readout(lab: tuple[str, str]) -> None:
             assert image.screenshot() != pixels_before, "the plot did not change"
 
             explorer.screenshot(path=str(ARTIFACTS / "saturation_explorer.png"))
+            flow = page.locator(
+                ".widget-vbox", has=page.locator(".widget-label", has_text="init scale")
+            ).last
+            flow.scroll_into_view_if_needed()
+            expect(flow.locator(".widget-html", has_text="∂ℒ/∂h")).to_be_visible()
+            flow.screenshot(path=str(ARTIFACTS / "gradient_flow_explorer.png"))
             page.screenshot(path=str(ARTIFACTS / "lecture04_after_slider.png"))
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "browser_test_failure.png"))
