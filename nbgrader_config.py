@@ -23,6 +23,14 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ExecutePreprocessor.timeout = 120
 c.Execute.timeout = 120
 
+# Only notebooks travel from a submission to the grading folder. A student's own `course/` or
+# `numpy/` package (or any .py/.pth file) next to the notebook would otherwise shadow the real
+# library in the grading kernel, whose working directory comes first on sys.path.
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",  # nbgrader's defaults
+    "course", "numpy", "*.py", "*.pth",
+]  # fmt: skip
+
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Feedback shows the student their notebook with our reports, but never the hidden tests' code

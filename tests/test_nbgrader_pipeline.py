@@ -71,7 +71,10 @@ def course(tmp_path_factory):
     release(d, db_url=db)
     for a in IDS:
         submit(d, "solved", a, solved_notebook(d, a))
-        submit(d, "untouched", a, nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4))
+        untouched = submit(
+            d, "untouched", a, nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4)
+        )
+        plant_shadow_packages(untouched.parent)
     for group in GROUPS:
         nb = solved_notebook(d, "ps2_modules")
         for name in group:
@@ -79,6 +82,17 @@ def course(tmp_path_factory):
         submit(d, "__".join(group), "ps2_modules", nb)
     code = autograde(d, db_url=db)
     return d, db, code
+
+
+# A package that would shadow the real grader if nbgrader copied it into the grading folder.
+FAKE_GRADER = "def __getattr__(name):\n    return lambda *a, **k: 1e9\n"
+
+
+def plant_shadow_packages(folder) -> None:
+    for pkg in ("course", "numpy"):
+        (folder / pkg).mkdir()
+        (folder / pkg / "__init__.py").write_text(FAKE_GRADER)
+    (folder / "sitecustomize.py").write_text("import builtins\n")
 
 
 def autograded(d, student: str, a: str):
@@ -147,6 +161,15 @@ def test_untouched_release_scores_zero_on_every_item(course, a):
     _, db, _ = course
     got = scores(db, "untouched", a)
     assert got and all(v == 0 for v in got.values()), got
+
+
+@pytest.mark.parametrize("a", IDS)
+def test_submitted_packages_never_reach_the_grading_kernel(course, a):
+    d, db, _ = course
+    folder = d / "autograded" / "untouched" / a
+    assert folder.is_dir()
+    assert not any((folder / name).exists() for name in ("course", "numpy", "sitecustomize.py"))
+    assert all(v == 0 for v in scores(db, "untouched", a).values())
 
 
 def test_ps2_items_no_fixture_touches_earn_full_marks(course):
