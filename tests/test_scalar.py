@@ -27,7 +27,7 @@ def _f_generic(lib, x, y, z):
     else:
         s = 1.0 / (1.0 + lib.exp(-x))
         t, e, lg = lib.tanh(y), lib.exp(x * 0.5), lib.log(z)
-    return s * t + e / z - lg * y + (x - y) ** 2 + z**0.5 - 3.0 * x
+    return s * t + e / z - lg * y + (x - y) ** 2 + z**0.5 - 3.0 * x + 2.0 / z - (1.0 - x) / 3.0 - y
 
 
 @settings(max_examples=60, deadline=None)
@@ -123,3 +123,51 @@ def test_draw_shows_values_gradients_and_local_derivatives():
     matplotlib.pyplot.close(ax.figure)
     with pytest.raises(TypeError, match="Value"):
         draw(np.float64(1.0))  # type: ignore[arg-type]
+
+
+def test_operations_with_numbers_are_single_nodes():
+    # x·0.5, 1 − x, x / 4 and −x each add ONE node (the number lives in the op), no constant leaf.
+    x, y = Value(2.0, "x"), Value(5.0, "y")
+    for expr, local, op in [
+        (x * 0.5, 0.5, "×0.5"),
+        (0.5 * x, 0.5, "×0.5"),
+        (1.0 - x, -1.0, "1−·"),
+        (x - 3.0, 1.0, "−3"),
+        (x + 3.0, 1.0, "+3"),
+        (x / 4.0, 0.25, "÷4"),
+        (-x, -1.0, "−·"),
+        (8.0 / x, -8.0 / 4.0, "8÷·"),
+    ]:
+        nodes, edges = trace(expr)
+        assert len(nodes) == 2 and edges == [(x, expr, local)], op
+        assert expr.op == op
+    d = x - y  # subtraction of two variables is one node with local derivatives 1 and −1
+    nodes, edges = trace(d)
+    assert len(nodes) == 3 and [e[2] for e in edges] == [1.0, -1.0] and d.data == -3.0
+    with pytest.raises(ZeroDivisionError, match="0"):
+        x / 0.0
+    with pytest.raises(ZeroDivisionError, match="divisor is 0"):
+        x / Value(0.0)
+    with pytest.raises(TypeError, match="Value or a real number"):
+        "a" - x  # type: ignore[operator]
+
+
+def _crossings(root: Value) -> int:
+    """Pairs of edges between the same two adjacent columns that cross in the layout."""
+    pos = layout(root)
+    _, edges = trace(root)
+    seg = [(pos[id(p)], pos[id(c)]) for p, c, _ in edges if pos[id(c)][0] - pos[id(p)][0] == 1]
+    return sum(
+        1
+        for i, ((a0, a1)) in enumerate(seg)
+        for (b0, b1) in seg[i + 1 :]
+        if a0[0] == b0[0] and (a0[1] - b0[1]) * (a1[1] - b1[1]) < 0
+    )
+
+
+def test_layout_untangles_the_lecture_graphs():
+    # Lecture 2's two-path example: in first-seen order x1's edge to (x1 + x3) crosses x2's edge
+    # to x1·x2; the barycentre sweeps must remove that crossing.
+    x1, x2, x3 = Value(0.5, "x1"), Value(-1.0, "x2"), Value(2.0, "x3")
+    f = (x1 * x2).named("y1") * (x1 + x3).tanh().named("y2")
+    assert _crossings(f) == 0
