@@ -165,12 +165,13 @@ class GradientFlowExplorer(Explorer):
         }  # fmt: skip
         fig = new_figure(9.6, 3.6)
         self._ax_n, self._ax_h = fig.subplots(1, 2)
-        fig.subplots_adjust(left=0.08, right=0.97, bottom=0.14, top=0.88, wspace=0.25)
+        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.88, wspace=0.25)
         ax = self._ax_n
         (self._w_line,) = ax.semilogy([], [], "o-", color="C3", ms=4, label="‖∂ℒ/∂W⁽ˡ⁾‖")
         (self._h_line,) = ax.semilogy([], [], "s--", color="C1", ms=3, label="‖∂ℒ/∂h⁽ˡ⁾‖")
         (self._s_line,) = ax.semilogy([], [], "^:", color="C0", ms=3, label="std of h⁽ˡ⁾")
         ax.set_xlabel("layer l (1 = next to the input)")
+        ax.set_ylabel("norm / std (log scale)")
         # Above the axes: the lines move, so no spot inside is reliably free.
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8, frameon=False)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
