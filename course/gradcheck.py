@@ -164,6 +164,7 @@ def gradcheck(
     Tensors with at most ``max_elementwise`` entries are checked coordinate by coordinate; larger
     ones along ``n_directions`` random directions, so the cost does not grow with their size.
     """
+    _check_interface(module, is_loss=isinstance(module, Loss) or target is not None)
     rng = np.random.default_rng(seed)
     x = as_float_array(x, "gradcheck", "x").copy()
     x_before = x.copy()
@@ -207,6 +208,25 @@ def gradcheck(
             )
         )
     return report
+
+
+def _check_interface(module: object, is_loss: bool) -> None:
+    """Fail early, naming what is missing, when ``module`` does not follow the course interface."""
+    need = ["forward", "backward"] + ([] if is_loss else ["zero_grad", "params", "grads"])
+    missing = [name for name in need if not hasattr(module, name)]
+    if missing:
+        raise ValueError(
+            f"gradcheck expected a module with {', '.join(need)}; {type(module).__name__} has no "
+            f"{', '.join(missing)} (subclass course.modules.Module and call super().__init__())"
+        )
+    if not is_loss:
+        p, g = module.params, module.grads
+        if not isinstance(p, dict) or not isinstance(g, dict) or p.keys() != g.keys():
+            raise ValueError(
+                f"gradcheck expected {type(module).__name__}.params and .grads to be dicts with the "
+                f"same keys; got params keys {list(p) if isinstance(p, dict) else type(p).__name__} "
+                f"and grads keys {list(g) if isinstance(g, dict) else type(g).__name__}"
+            )
 
 
 def _check_tensor(name, t, grad, scalar, eps, tol, rng, max_elementwise, n_directions) -> CheckRow:

@@ -168,3 +168,27 @@ def test_rel_error_formula():
 def test_report_is_truthy_only_when_all_pass():
     assert bool(GradcheckReport("x", 1e-6)) is True  # no rows, nothing failed
     assert not gradcheck(mistakes.SigmoidGradFromInput(), rng.standard_normal((2, 2)))
+
+
+def test_modules_off_the_interface_get_a_clear_error():
+    class NoInit:
+        def forward(self, x):
+            return x
+
+        def backward(self, g):
+            return g
+
+    with pytest.raises(
+        ValueError, match=r"NoInit has no zero_grad, params, grads .*super\(\).__init__"
+    ):
+        gradcheck(NoInit(), np.ones((2, 2)))
+
+    class Mismatched(ReLU):
+        def __init__(self):
+            super().__init__()
+            self.params = {"weight": np.ones(2)}
+
+    with pytest.raises(
+        ValueError, match=r"same keys; got params keys \['weight'\] and grads keys \[\]"
+    ):
+        gradcheck(Mismatched(), np.ones((2, 2)))
