@@ -17,6 +17,10 @@ def as_float_array(x: object, who: str, what: str = "input") -> np.ndarray:
 
     Integer and boolean arrays are accepted and converted; strings, objects and complex numbers are not.
     """
+    if x is None:
+        raise ValueError(
+            f"{who} got None as its {what}; did a forward() or backward() forget to return?"
+        )
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like

@@ -160,3 +160,12 @@ def test_sequential_error_names_the_layer():
         ValueError, match=r"Linear\(5→2\) got input of shape \(2, 3\); expected \(N, 5\)"
     ):
         net(np.zeros((2, 4)))
+
+
+def test_none_from_a_module_that_forgot_to_return():
+    class Forgetful(ReLU):
+        def forward(self, x):
+            super().forward(x)  # no return
+
+    with pytest.raises(ValueError, match=r"Linear\(2→1\) got None as its input; did a forward\(\)"):
+        Sequential(Forgetful(), Linear(2, 1, rng=0))(np.ones((3, 2)))
