@@ -5,7 +5,10 @@ Submissions, autograded notebooks, feedback and the gradebook are instructor dat
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
+
+from course.grading.execute import GradingExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
@@ -30,6 +33,13 @@ c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",  # nbgrader's defaults
     "course", "numpy", "*.py", "*.pth",
 ]  # fmt: skip
+
+# Autograde runs every cell except read-only cells tagged `display-only` (plots, explorers), and
+# ignores nbclient's `skip-execution` tag, which would otherwise give a tagged test cell full marks.
+c.Autograde.autograde_preprocessors = [
+    GradingExecute if p is Execute else p
+    for p in Autograde.class_traits()["autograde_preprocessors"].default()
+]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

@@ -24,6 +24,7 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from course.instructor import (  # noqa: E402
     assignments,
+    compile_course,
     copy_course,
     nbgrader,
     release,
@@ -78,6 +79,7 @@ def main() -> int:
             for i in range(n):
                 submit(course, f"student{i:02d}", a, solved)
                 submit(course, f"student{i:02d}", f"floor_{a}", floor)
+        compile_course()  # as `make autograde` does (instructor.autograde)
         print(f"autograde, {n} submissions per run, median of {args.repeats} run(s):")
         for a in ids:
             real, base = [], []

@@ -9,6 +9,7 @@ stay away from the real gradebook.
 from __future__ import annotations
 
 import argparse
+import compileall
 import csv
 import os
 import shutil
@@ -48,6 +49,15 @@ def release(course_dir: Path = ROOT, ids: Sequence[str] = (), db_url: str | None
         nbgrader(course_dir, "generate_assignment", a, "--force", db_url=db_url)
 
 
+def compile_course(package: Path = ROOT / "course") -> bool:
+    """Byte-compile the course package, so that the grading kernels load bytecode.
+
+    Each hidden test cell imports a fresh copy of the grader (~20 modules). Without bytecode on
+    disk (PYTHONDONTWRITEBYTECODE set, as on this course's machines) every copy is compiled from
+    source again; compileall writes __pycache__ even then, and a stale file is just recompiled."""
+    return bool(compileall.compile_dir(str(package), quiet=2))
+
+
 def submitted_assignments(course_dir: Path, submissions: str = "submitted") -> list[str]:
     """Assignments that at least one student in ``submissions/<student>/<id>/`` handed in."""
     base = Path(course_dir) / submissions
@@ -67,6 +77,7 @@ def autograde(
             f"no submissions found under {Path(course_dir) / submissions}/<student>/<assignment>/"
         )
         return 0
+    compile_course()
     codes = [
         nbgrader(course_dir, "autograde", a, "--force",
                  f"--CourseDirectory.submitted_directory={submissions}", db_url=db_url, check=False)

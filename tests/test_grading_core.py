@@ -135,3 +135,20 @@ def test_tripwire_catches_the_reference_and_allows_module_plumbing():
         call_own_code(Borrowed().forward, x)
     assert sys.getprofile() is None or not callable(getattr(sys.getprofile(), "seen", None))
     assert math.isfinite(grade_item("R", [SubCheck("r", 1, lambda: call_own_code(F.relu, x))]))
+
+
+def test_only_ungraded_read_only_tagged_cells_are_display_only():
+    from nbformat.v4 import new_code_cell
+
+    from course.grading.execute import is_display_only
+
+    def cell(tags=("display-only",), **nbgrader):
+        meta = {"grade": False, "solution": False, "locked": True, "grade_id": "plot", **nbgrader}
+        return new_code_cell("plot()", metadata={"tags": list(tags), "nbgrader": meta})
+
+    assert is_display_only(cell())
+    assert not is_display_only(cell(tags=()))
+    assert not is_display_only(cell(grade=True, points=1))  # a test cell always runs
+    assert not is_display_only(cell(solution=True, locked=False))
+    assert not is_display_only(cell(locked=False))  # the student's own cells always run
+    assert not is_display_only(cell(grade_id=None))  # unknown to the gradebook

@@ -13,9 +13,11 @@ import re
 import nbformat
 import pytest
 from fixtures.ps2_submissions import FIXTURES
+from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 from ps2_helpers import apply_fixture
 
+from course.grading.execute import is_display_only
 from course.instructor import (
     ROOT,
     assignments,
@@ -30,6 +32,12 @@ from course.instructor import (
 
 pytestmark = pytest.mark.slow
 IDS = assignments(ROOT)
+# Assignments with cells the autograder skips (plots, explorers), read from the committed release.
+SHOWN = [
+    a
+    for a in IDS
+    if any(map(is_display_only, nbformat.read(ROOT / "assignments" / a / f"{a}.ipynb", 4).cells))
+]
 
 
 def nbgrader_meta(cell) -> dict:
@@ -71,10 +79,8 @@ def course(tmp_path_factory):
     release(d, db_url=db)
     for a in IDS:
         submit(d, "solved", a, solved_notebook(d, a))
-        untouched = submit(
-            d, "untouched", a, nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4)
-        )
-        plant_shadow_packages(untouched.parent)
+        untouched = nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4)
+        plant_shadow_packages(submit(d, "untouched", a, tag_test_cells(untouched)).parent)
     for group in GROUPS:
         nb = solved_notebook(d, "ps2_modules")
         for name in group:
@@ -93,6 +99,15 @@ def plant_shadow_packages(folder) -> None:
         (folder / pkg).mkdir()
         (folder / pkg / "__init__.py").write_text(FAKE_GRADER)
     (folder / "sitecustomize.py").write_text("import builtins\n")
+
+
+def tag_test_cells(nb):
+    """Tags that would skip a test cell: nbclient's own (a cell that never runs scores full
+    marks) and ours (which must only ever skip ungraded read-only cells)."""
+    for c in nb.cells:
+        if nbgrader_meta(c).get("grade"):
+            c.metadata["tags"] = ["skip-execution", "display-only"]
+    return nb
 
 
 def autograded(d, student: str, a: str):
@@ -154,6 +169,34 @@ def test_source_notebook_scores_full_marks_cleanly(course, a):
         if c.cell_type == "code":
             kinds = {(o.output_type, o.get("name")) for o in c.outputs}
             assert ("error", None) not in kinds and ("stream", "stderr") not in kinds, c.source
+
+
+@pytest.mark.parametrize("a", IDS)
+def test_autograde_skips_display_only_cells_and_runs_the_rest(course, a):
+    d, _, _ = course
+    for c in autograded(d, "solved", a).cells:
+        if c.cell_type == "code" and c.source.strip():
+            skipped = c.execution_count is None
+            assert skipped == is_display_only(c), (skipped, c.source[:80])
+    for c in autograded(d, "untouched", a).cells:  # the tagged test cells ran
+        if nbgrader_meta(c).get("grade") and c.cell_type == "code":
+            assert c.execution_count is not None and c.outputs, c.source[:80]
+
+
+@pytest.mark.parametrize("a", SHOWN)
+def test_display_only_cells_run_in_the_students_kernel(course, a, monkeypatch):
+    """What the autograder skips must still work for the student: the solved release, top to
+    bottom, with no errors and with output from every display-only cell."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the inline backend, as in JupyterLab
+    d, _, _ = course
+    nb = solved_notebook(d, a)
+    shown = [i for i, c in enumerate(nb.cells) if is_display_only(c)]
+    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(d)}}).execute()
+    for c in nb.cells:
+        if c.cell_type == "code":
+            kinds = {(o.output_type, o.get("name")) for o in c.outputs}
+            assert ("error", None) not in kinds and ("stream", "stderr") not in kinds, c.source
+    assert all(nb.cells[i].outputs for i in shown)
 
 
 @pytest.mark.parametrize("a", IDS)
