@@ -12,10 +12,9 @@ import re
 
 import nbformat
 import pytest
-from fixtures.ps2_submissions import FIXTURES
+from grading_helpers import apply_fixture, load_fixtures
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
-from ps2_helpers import apply_fixture
 
 from course.grading.execute import is_display_only
 from course.instructor import (
@@ -30,6 +29,7 @@ from course.instructor import (
     submit,
 )
 
+FIXTURES = load_fixtures("ps2")
 pytestmark = pytest.mark.slow
 IDS = assignments(ROOT)
 # Assignments with cells the autograder skips (plots, explorers), read from the committed release.

@@ -3,45 +3,29 @@ loses exactly the expected points with the expected explanation, and hidden runs
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 
 import nbformat
 import numpy as np
 import pytest
-from fixtures.ps2_submissions import FIXTURES
-from ps2_helpers import SOURCE, apply_fixture, grade_id, graded_cells
+from grading_helpers import (
+    answer_namespace,
+    apply_fixture,
+    assert_fixture_points,
+    assert_full_marks,
+    assert_release_scores_zero,
+    graded_cells,
+    load_fixtures,
+    release_path,
+    score,
+    source_path,
+)
 
 from course.grading import ps2
 
-NB = nbformat.read(SOURCE, 4)
+FIXTURES = load_fixtures("ps2")
+NB = nbformat.read(source_path("ps2_modules"), 4)
 CELLS = graded_cells(NB)
-
-
-def run_notebook_code(nb) -> dict:
-    """Execute the setup and solution cells like a kernel would (a failing cell is skipped)."""
-    ns: dict = {"__name__": "__main__"}
-    for c in nb.cells:
-        meta = c.get("metadata", {}).get("nbgrader", {})
-        if c.cell_type != "code" or meta.get("grade") or grade_id(c) is None:
-            continue
-        with contextlib.suppress(Exception):
-            exec(compile(c.source, f"<cell {grade_id(c)}>", "exec"), ns)
-    return ns
-
-
-def score(call: str, ns: dict) -> tuple[float, str]:
-    """Evaluate a check call (visible or hidden) and capture its report; stderr must stay empty."""
-    out, err = io.StringIO(), io.StringIO()
-    env = {**ns, "_g": ps2, **{k: getattr(ps2, k) for k in ps2.__all__}}
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            value = eval(call, env)
-        except NameError:  # the class was never defined: the kernel scores this cell 0
-            value = 0.0
-    assert err.getvalue() == "", f"{call} wrote to stderr: {err.getvalue()!r}"
-    return value, out.getvalue()
 
 
 def test_points_metadata_matches_the_checks():
@@ -54,41 +38,23 @@ def test_points_metadata_matches_the_checks():
 
 
 def test_solution_scores_full_marks_visible_and_hidden():
-    ns = run_notebook_code(NB)
-    for gid, (visible, hidden, points) in CELLS.items():
-        for call in (visible, hidden):
-            value, report = score(call, ns)
-            assert type(value) is float and value == points, (gid, call, report)
+    assert_full_marks(NB, ps2)
 
 
 @pytest.mark.parametrize("name", [n for n, f in FIXTURES.items() if not f.get("kernel_only")])
 def test_fixture_loses_the_expected_points(name):
-    fixture = FIXTURES[name]
-    ns = run_notebook_code(apply_fixture(NB, fixture))
-    for gid, (visible, hidden, points) in CELLS.items():
-        want = fixture["scores"].get(gid, points)
-        for call in (visible, hidden):
-            value, report = score(call, ns)
-            assert value == want, f"{name} {call}: got {value}, want {want}\n{report}"
-            for phrase in fixture.get("messages", {}).get(gid, []):
-                assert phrase in report, f"{name} {call}: {phrase!r} missing from\n{report}"
+    assert_fixture_points(NB, CELLS, ps2, name, FIXTURES[name])
 
 
 def test_untouched_release_scores_zero_everywhere():
-    release = nbformat.read(SOURCE.parents[2] / "assignments/ps2_modules/ps2_modules.ipynb", 4)
-    ns = run_notebook_code(release)
-    for gid, (visible, hidden, _) in CELLS.items():
-        for call in (visible, hidden):
-            value, report = score(call, ns)
-            assert value == 0.0, (gid, report)
-            assert "NotImplementedError" in report
+    assert_release_scores_zero(nbformat.read(release_path("ps2_modules"), 4), CELLS, ps2, ())
 
 
 def test_hidden_reports_never_quote_hidden_shapes_or_values():
     """A wrong-shape answer and a crash: visible runs may show shapes, hidden runs must not."""
-    ns = run_notebook_code(apply_fixture(NB, FIXTURES["transposed_weight_grad"]))
+    ns = answer_namespace(apply_fixture(NB, FIXTURES["transposed_weight_grad"]))
     _, hidden, _ = CELLS["linear_test"]
-    _, report = score(hidden, ns)
+    _, report = score(hidden, ns, ps2)
     assert "(5, 3)" not in report and "(3, 5)" not in report and "2718" not in report
 
     class Shaped(ns["Linear"]):
@@ -96,14 +62,14 @@ def test_hidden_reports_never_quote_hidden_shapes_or_values():
             return np.ones((3, 3)) @ np.ones((4, 4))  # numpy's message quotes sizes
 
     _, report = score("_g.check_linear(Shaped, seed=5, n=7, d_in=5, d_out=3, hidden=True)",
-                      {**ns, "Shaped": Shaped})  # fmt: skip
+                      {**ns, "Shaped": Shaped}, ps2)  # fmt: skip
     assert "ValueError" in report and "size" not in report and "(3," not in report
-    _, visible = score("check_linear(Shaped)", {**ns, "Shaped": Shaped})
+    _, visible = score("check_linear(Shaped)", {**ns, "Shaped": Shaped}, ps2)
     assert "size 4 is different from 3" in visible
 
 
 def test_linear_accumulation_and_mutation_are_named():
-    ns = run_notebook_code(NB)
+    ns = answer_namespace(NB)
     base = ns["Linear"]
 
     class Overwrites(base):
@@ -118,14 +84,14 @@ def test_linear_accumulation_and_mutation_are_named():
             x *= 1.0 + 1e-3
             return super().forward(x / (1.0 + 1e-3))
 
-    value, report = score("check_linear(Overwrites)", {"Overwrites": Overwrites})
+    value, report = score("check_linear(Overwrites)", {"Overwrites": Overwrites}, ps2)
     assert value == 9.0 and "not overwritten" in report
-    value, report = score("check_linear(Mutates)", {"Mutates": Mutates})
+    value, report = score("check_linear(Mutates)", {"Mutates": Mutates}, ps2)
     assert value == 9.5 and "modified in place" in report
 
 
 def test_extreme_inputs_catch_naive_sigmoid_and_tanh():
-    ns = run_notebook_code(NB)
+    ns = answer_namespace(NB)
 
     class NaiveSigmoid(ns["Sigmoid"]):
         def forward(self, x):
@@ -139,17 +105,17 @@ def test_extreme_inputs_catch_naive_sigmoid_and_tanh():
             return self._cache
 
     for cls, call in ((NaiveSigmoid, "check_sigmoid"), (NaiveTanh, "check_tanh")):
-        value, report = score(f"{call}(C)", {"C": cls})
+        value, report = score(f"{call}(C)", {"C": cls}, ps2)
         assert value == 4.0 and "inf or NaN" in report, report
 
 
 def test_disabling_the_tripwire_scores_zero():
-    ns = run_notebook_code(NB)
+    ns = answer_namespace(NB)
 
     class Sneaky(ns["ReLU"]):
         def forward(self, x):
             sys.setprofile(None)
             return super().forward(x)
 
-    value, report = score("check_relu(Sneaky)", {"Sneaky": Sneaky})
+    value, report = score("check_relu(Sneaky)", {"Sneaky": Sneaky}, ps2)
     assert value == 0.0 and "setprofile" in report

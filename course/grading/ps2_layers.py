@@ -18,7 +18,7 @@ from ..modules import Sigmoid as RefSigmoid
 from ..modules import Tanh as RefTanh
 from .core import Mistake, SubCheck, grade_item
 from .diagnose import as_array, check_finite, check_values, close
-from .ps2_harness import build, extreme, grad_of, load_params, normal, own
+from .ps2_harness import build, edge_cases, extreme, grad_of, load_params, no_mutation, normal, own
 
 _SHAPES = {"weight": "(out_features, in_features)", "bias": "(out_features,)"}
 _NOT_AVERAGE = "the loss already averages over the batch, so a layer must not scale by N"
@@ -100,8 +100,7 @@ def check_linear(
 
     def unchanged() -> None:
         m, _, x, g = case(n)
-        own(m.forward, x, mutation=True)
-        own(m.backward, g, mutation=True)
+        no_mutation(m, (x,), g)
 
     return grade_item(
         "Linear",
@@ -111,15 +110,7 @@ def check_linear(
             SubCheck("backward: weight gradient", 2, lambda: backward(what="weight")),
             SubCheck("backward: bias gradient", 1.5, lambda: backward(what="bias")),
             SubCheck("parameter gradients accumulate (+=)", 1, accumulates),
-            SubCheck(
-                "a batch of one example (N = 1)", 0.5, lambda: (forward(rows=1), backward(rows=1))
-            ),  # fmt: skip
-            SubCheck(
-                "large inputs (|x| ≈ 1e3) stay finite",
-                0.5,
-                lambda: (forward(big=True), backward(big=True)),
-            ),  # fmt: skip
-            SubCheck("inputs are not modified in place", 0.5, unchanged),
+            *edge_cases(forward, backward, unchanged, "large inputs (|x| ≈ 1e3) stay finite", 0.5),
         ],
         reveal=reveal,
     )
@@ -192,24 +183,16 @@ def _activation(
 
     def unchanged() -> None:
         x, g = data(n)
-        m = build(cls)
-        own(m.forward, x, mutation=True)
-        own(m.backward, g, mutation=True)
+        no_mutation(build(cls), (x,), g)
 
     return grade_item(
         title,
         [
             SubCheck("forward: output shape and values", 1.5, forward),
             SubCheck("backward: input gradient", 1.5, backward),
-            SubCheck(
-                "a batch of one example (N = 1)", 0.5, lambda: (forward(rows=1), backward(rows=1))
-            ),  # fmt: skip
-            SubCheck(
-                "large inputs (|x| ≈ 1e3) stay finite and right",
-                1,
-                lambda: (forward(big=True), backward(big=True)),
-            ),  # fmt: skip
-            SubCheck("inputs are not modified in place", 0.5, unchanged),
+            *edge_cases(
+                forward, backward, unchanged, "large inputs (|x| ≈ 1e3) stay finite and right", 1
+            ),
         ],
         reveal=reveal,
     )

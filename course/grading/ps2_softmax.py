@@ -10,7 +10,7 @@ from ..modules import Softmax as RefSoftmax
 from ..modules import SoftmaxCrossEntropy as RefSCE
 from .core import SubCheck, grade_item
 from .diagnose import as_array, as_scalar, check_finite, check_scalar, check_values
-from .ps2_harness import build, extreme, normal, own
+from .ps2_harness import build, edge_cases, extreme, no_mutation, normal, own
 
 _MAX = "subtract each row's max before np.exp (softmax(x) = softmax(x − max x)), so e^x cannot overflow"
 _LOGSM = "compute log-softmax as (z − max z) − log Σ e^(z − max z) instead of log(softmax(z))"
@@ -56,24 +56,14 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
 
     def unchanged() -> None:
         z, g, _ = _logits(seed, n, k, False)
-        m = build(Softmax)
-        own(m.forward, z, mutation=True)
-        own(m.backward, g, mutation=True)
+        no_mutation(build(Softmax), (z,), g)
 
     return grade_item(
         "Softmax",
         [
             SubCheck("forward: output shape and values", 2, forward),
             SubCheck("backward: Jacobian-vector product", 3, backward),
-            SubCheck(
-                "a batch of one example (N = 1)", 0.5, lambda: (forward(rows=1), backward(rows=1))
-            ),  # fmt: skip
-            SubCheck(
-                "large logits (|x| ≈ 1e3): no overflow",
-                2,
-                lambda: (forward(big=True), backward(big=True)),
-            ),  # fmt: skip
-            SubCheck("inputs are not modified in place", 0.5, unchanged),
+            *edge_cases(forward, backward, unchanged, "large logits (|x| ≈ 1e3): no overflow", 2),
         ],
         reveal=reveal,
     )
@@ -116,8 +106,7 @@ def check_softmax_cross_entropy(
 
     def unchanged() -> None:
         z, _, labels = _logits(seed, n, k, False, tag=1)
-        m = build(SoftmaxCrossEntropy)
-        own(m.forward, z, labels, mutation=True)
+        no_mutation(build(SoftmaxCrossEntropy), (z, labels))
 
     return grade_item(
         "SoftmaxCrossEntropy",
@@ -129,18 +118,10 @@ def check_softmax_cross_entropy(
                 1,
                 lambda: (value(onehot=True), gradient(onehot=True)),
             ),  # fmt: skip
-            SubCheck(
-                "large logits (|z| ≈ 1e3): finite and right",
-                1.5,
-                lambda: (value(big=True), gradient(big=True)),
-            ),  # fmt: skip
-            SubCheck(
-                "a batch of one example (N = 1)", 0.5, lambda: (value(rows=1), gradient(rows=1))
-            ),  # fmt: skip
-            SubCheck(
-                "backward(grad_out) scales by grad_out", 0.5, lambda: gradient(scale=2.5)
-            ),  # fmt: skip
-            SubCheck("inputs are not modified in place", 0.5, unchanged),
+            _scales_by_grad_out(gradient),
+            *edge_cases(
+                value, gradient, unchanged, "large logits (|z| ≈ 1e3): finite and right", 1.5
+            ),
         ],
         reveal=reveal,
     )
@@ -182,26 +163,21 @@ def check_euclidean_loss(
                              want / kw.get("scale", 1.0))])  # fmt: skip
 
     def unchanged() -> None:
-        _, _, _, _, _, (pred, target) = run()
-        own(build(EuclideanLoss).forward, pred, target, mutation=True)
+        _, _, _, _, _, inputs = run()
+        no_mutation(build(EuclideanLoss), inputs)
 
     return grade_item(
         "EuclideanLoss",
         [
             SubCheck("forward: the loss value", 1.5, value),
             SubCheck("backward: ∂ℒ/∂pred", 1.5, gradient),
-            SubCheck(
-                "a batch of one example (N = 1)", 0.5, lambda: (value(rows=1), gradient(rows=1))
-            ),  # fmt: skip
-            SubCheck(
-                "backward(grad_out) scales by grad_out", 0.5, lambda: gradient(scale=2.5)
-            ),  # fmt: skip
-            SubCheck(
-                "large inputs (|ŷ| ≈ 1e3) stay finite",
-                0.5,
-                lambda: (value(big=True), gradient(big=True)),
-            ),  # fmt: skip
-            SubCheck("inputs are not modified in place", 0.5, unchanged),
+            _scales_by_grad_out(gradient),
+            *edge_cases(value, gradient, unchanged, "large inputs (|ŷ| ≈ 1e3) stay finite", 0.5),
         ],
         reveal=reveal,
     )
+
+
+def _scales_by_grad_out(gradient) -> SubCheck:
+    """A loss's backward(grad_out) multiplies by grad_out: the chain rule's first step."""
+    return SubCheck("backward(grad_out) scales by grad_out", 0.5, lambda: gradient(scale=2.5))

@@ -1,0 +1,148 @@
+"""Shared by the grading tests: the notebooks, fixtures applied to them, their answer cells run
+in-process the way the grading kernel runs them, and check calls scored the way nbgrader scores
+them (the last value; anything on stderr would score 0)."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import re
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+
+from course.grading.execute import is_display_only
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def source_path(a: str) -> Path:
+    return ROOT / "solutions" / a / f"{a}.ipynb"
+
+
+def release_path(a: str) -> Path:
+    return ROOT / "assignments" / a / f"{a}.ipynb"
+
+
+def load_fixtures(ps: str) -> dict[str, dict]:
+    """The deliberately wrong submissions in tests/fixtures/<ps>_submissions.toml: name →
+    {replace: [[old, new], ...], after_setup / after_linear: code, scores, messages, ...}."""
+    return tomllib.loads((ROOT / "tests" / "fixtures" / f"{ps}_submissions.toml").read_text())
+
+
+def grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def apply_fixture(nb: nbformat.NotebookNode, fixture: dict) -> nbformat.NotebookNode:
+    """The notebook with the fixture's text replacements and extra cells (each must apply)."""
+    nb = copy.deepcopy(nb)
+    for old, new in fixture.get("replace", []):
+        hits = [c for c in nb.cells if old in c.source]
+        assert hits, f"fixture text not found in the notebook: {old!r}"
+        for c in hits:
+            c.source = c.source.replace(old, new)
+    for anchor, key in (("setup", "after_setup"), ("linear", "after_linear")):
+        if key in fixture:
+            i = next(i for i, c in enumerate(nb.cells) if grade_id(c) == anchor)
+            nb.cells.insert(i + 1, nbformat.v4.new_code_cell(fixture[key]))
+    return nb
+
+
+def graded_cells(nb: nbformat.NotebookNode) -> dict[str, tuple[str, str, float]]:
+    """grade_id → (visible call, hidden call without "_g.", points) for every autograded test cell."""
+    out = {}
+    for c in nb.cells:
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and c.cell_type == "code":
+            visible = c.source.split("### BEGIN HIDDEN TESTS")[0].strip().splitlines()[-1]
+            hidden = re.search(r"^_g\.(check_\w+\(.*\))$", c.source, re.M).group(1)
+            out[meta["grade_id"]] = (visible, hidden, float(meta["points"]))
+    return out
+
+
+def written_items(nb: nbformat.NotebookNode) -> list:
+    """The manually graded markdown answers."""
+    return [c for c in nb.cells if c.cell_type == "markdown"
+            and c.get("metadata", {}).get("nbgrader", {}).get("grade")]  # fmt: skip
+
+
+def answer_namespace(nb: nbformat.NotebookNode) -> dict:
+    """Run the setup and answer cells the way the autograder's kernel would (display-only cells
+    are skipped there too); a failing cell is skipped, as a student's broken cell would be."""
+    ns: dict = {"__name__": "__main__"}
+    for c in nb.cells:
+        meta = c.get("metadata", {}).get("nbgrader", {})
+        if c.cell_type != "code" or meta.get("grade") or not grade_id(c) or is_display_only(c):
+            continue
+        with contextlib.suppress(Exception):
+            exec(compile(c.source, f"<cell {grade_id(c)}>", "exec"), ns)
+    return ns
+
+
+def score(call: str, ns: dict, checks: ModuleType) -> tuple[float, str]:
+    """Evaluate a visible (``ps1.check_x(f)`` or ``check_x(f)``) or hidden (``check_x(f, seed=…)``)
+    check call; return (points, report). Nothing may reach stderr (nbgrader: 0)."""
+    short = checks.__name__.rsplit(".", 1)[-1]
+    env = {**ns, **{k: getattr(checks, k) for k in checks.__all__}, short: checks, "_g": checks}
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            value = eval(call, env)
+        except NameError:  # the function was never defined: the kernel scores the cell 0
+            value = 0.0
+    assert err.getvalue() == "", f"{call} wrote to stderr: {err.getvalue()!r}"
+    return value, out.getvalue()
+
+
+def assert_full_marks(nb: nbformat.NotebookNode, checks: ModuleType) -> None:
+    """Every item earns its points as a float, visible and hidden, with no ✗ in any report."""
+    ns = answer_namespace(nb)
+    for gid, (visible, hidden, points) in graded_cells(nb).items():
+        for call in (visible, hidden):
+            value, report = score(call, ns, checks)
+            assert type(value) is float and value == points, (gid, call, report)
+            assert "✗" not in report, (gid, call, report)
+
+
+def assert_release_scores_zero(
+    release: nbformat.NotebookNode, cells: dict, checks: ModuleType, secrets: tuple[str, ...]
+) -> None:
+    """The release hides ``secrets`` and its stubs earn 0 everywhere, each report naming the
+    NotImplementedError of the stub."""
+    text = "\n".join(c.source for c in release.cells)
+    for secret in secrets:
+        assert secret not in text
+    ns = answer_namespace(release)
+    for gid, (visible, hidden, _) in cells.items():
+        for call in (visible, hidden):
+            value, report = score(call, ns, checks)
+            assert value == 0.0, (gid, call, report)
+            assert "NotImplementedError" in report, (gid, call, report)
+
+
+def assert_fixture_points(
+    nb: nbformat.NotebookNode,
+    cells: dict,
+    checks: ModuleType,
+    name: str,
+    fixture: dict,
+    slow: tuple[str, ...] = (),
+) -> None:
+    """The fixture's items earn exactly ``scores`` (one number, or (visible, hidden)) with every
+    phrase of ``messages`` in the report; the others keep full marks. Items in ``slow`` run only
+    when the fixture lists them."""
+    ns = answer_namespace(apply_fixture(nb, fixture))
+    for gid, (visible, hidden, points) in cells.items():
+        if gid in slow and gid not in fixture["scores"]:
+            continue
+        want = fixture["scores"].get(gid, points)
+        pair = tuple(want) if isinstance(want, (tuple, list)) else (want, want)
+        for call, expected in zip((visible, hidden), pair, strict=True):
+            value, report = score(call, ns, checks)
+            assert value == expected, f"{name} {call}: got {value}, want {expected}\n{report}"
+            for phrase in fixture.get("messages", {}).get(gid, []):
+                assert phrase in report, f"{name} {call}: {phrase!r} missing from\n{report}"
