@@ -101,32 +101,35 @@ def check_dag(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> fl
 def check_central_difference(
     central_difference: Fn, *, seed: int | None = None, hidden: bool = False
 ) -> float:
-    """Item 3: ``central_difference(f, x, h)`` = (f(x + h) − f(x − h)) / 2h."""
+    """Item 3: ``central_difference(f, x, eps)`` = (f(x + ε) − f(x − ε)) / 2ε."""
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2, 2, 6) if seed is not None else np.array([1.0, -0.5, 2.0])
     c = float(rng.uniform(1.5, 3.0)) if seed is not None else 2.0
 
-    def cube(t):  # the central difference of c·x³ with step h is exactly 3c·x² + c·h²
+    def cube(t):  # the central difference of c·x³ with step ε is exactly 3c·x² + c·ε²
         return c * np.asarray(t, dtype=np.float64) ** 3
 
     def formula() -> None:
-        h = 0.1
+        eps = 0.1
         xs = x.copy()
-        got = call_own_code(central_difference, cube, xs, h)
+        got = call_own_code(central_difference, cube, xs, eps)
         check_unchanged(x, xs, "The x given to central_difference")
-        want = 3 * c * x**2 + c * h**2
+        want = 3 * c * x**2 + c * eps**2
         wrong = [
             (
-                "that is the one-sided (f(x + h) − f(x)) / h; use f(x + h) and f(x − h)",
-                (cube(x + h) - cube(x)) / h,
+                "that is the one-sided (f(x + ε) − f(x)) / ε; use f(x + ε) and f(x − ε)",
+                (cube(x + eps) - cube(x)) / eps,
             ),
             (
-                "that is the one-sided (f(x) − f(x − h)) / h; use f(x + h) and f(x − h)",
-                (cube(x) - cube(x - h)) / h,
+                "that is the one-sided (f(x) − f(x − ε)) / ε; use f(x + ε) and f(x − ε)",
+                (cube(x) - cube(x - eps)) / eps,
             ),
-            ("x + h and x − h are 2h apart: divide by 2h, not h", 2 * want),
-            ("the result is half what it should be: divide by 2h once", want / 2),
-            ("the step h it was given is ignored: use the argument h", 3 * c * x**2 + c * 1e-10),
+            ("x + ε and x − ε are 2ε apart: divide by 2ε, not ε", 2 * want),
+            ("the result is half what it should be: divide by 2ε once", want / 2),
+            (
+                "the step eps it was given is ignored: use the argument eps",
+                3 * c * x**2 + c * 1e-10,
+            ),
         ]
         compare(
             got,
@@ -134,7 +137,7 @@ def check_central_difference(
             "central_difference",
             hidden,
             wrong,
-            f"f(x) = {c:g}·x³, x = {_fmt(x)}, h = {h}",
+            f"f(x) = {c:g}·x³, x = {_fmt(x)}, eps = {eps}",
         )
 
     def accurate() -> None:
@@ -143,7 +146,7 @@ def check_central_difference(
         )
         if not close(got, np.cos(x), rtol=1e-7, atol=1e-9):
             raise Mistake(
-                "with f = sin and h = 1e-5 the result should match cos x to about 1e-9 "
+                "with f = sin and eps = 1e-5 the result should match cos x to about 1e-9 "
                 "everywhere; it does not (is it the centred formula, elementwise?)"
             )
 
@@ -162,7 +165,7 @@ def check_central_difference(
     return grade_item(
         "Central-difference derivative",
         [
-            SubCheck("the centred formula, with the given h", 1.0, formula),
+            SubCheck("the centred formula, with the given eps", 1.0, formula),
             SubCheck("accurate to ~1e-9 on sin, elementwise", 0.5, accurate),
             SubCheck("works for a plain float x", 0.5, plain_float),
         ],
