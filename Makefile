@@ -38,6 +38,7 @@ $(BENCHDEP): $(TESTDEP)
 $(BROWSER): $(TESTDEP)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo ">>> installing Debian's chromium for the browser test"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) || \
 	  echo "!!! could not install chromium (need root and apt): the browser test will be SKIPPED"; }
