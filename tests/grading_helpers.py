@@ -133,8 +133,8 @@ def assert_fixture_points(
     slow: tuple[str, ...] = (),
 ) -> None:
     """The fixture's items earn exactly ``scores`` (one number, or (visible, hidden)) with every
-    phrase of ``messages`` in the report; the others keep full marks. Items in ``slow`` run only
-    when the fixture lists them."""
+    phrase of ``messages`` and none of ``absent`` in the report; the others keep full marks. Items
+    in ``slow`` run only when the fixture lists them."""
     ns = answer_namespace(apply_fixture(nb, fixture))
     for gid, (visible, hidden, points) in cells.items():
         if gid in slow and gid not in fixture["scores"]:
@@ -146,3 +146,5 @@ def assert_fixture_points(
             assert value == expected, f"{name} {call}: got {value}, want {expected}\n{report}"
             for phrase in fixture.get("messages", {}).get(gid, []):
                 assert phrase in report, f"{name} {call}: {phrase!r} missing from\n{report}"
+            for phrase in fixture.get("absent", {}).get(gid, []):
+                assert phrase not in report, f"{name} {call}: {phrase!r} should not be in\n{report}"

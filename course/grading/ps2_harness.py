@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Mistake, SubCheck
+from .core import Mistake
 from .diagnose import as_array, check_unchanged
 from .tripwire import call_own_code
 
@@ -88,20 +88,3 @@ def no_mutation(m: Any, inputs: tuple, grad_out: np.ndarray | None = None) -> No
     own(m.forward, *inputs, mutation=True)
     if grad_out is not None:
         own(m.backward, grad_out, mutation=True)
-
-
-def edge_cases(
-    first: Callable[..., None],
-    second: Callable[..., None],
-    unchanged: Callable[[], None],
-    big: str,
-    big_points: float,
-) -> list[SubCheck]:
-    """The sub-checks every ps2 module gets besides its maths: a batch of one example, entries of
-    size ~1e3, inputs left as they were. ``first`` and ``second`` are its two halves (forward and
-    backward, or a loss's value and gradient), each taking ``rows=`` and ``big=``."""
-    return [
-        SubCheck("a batch of one example (N = 1)", 0.5, lambda: (first(rows=1), second(rows=1))),
-        SubCheck(big, big_points, lambda: (first(big=True), second(big=True))),
-        SubCheck("inputs are not modified in place", 0.5, unchanged),
-    ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import functional as F
 from ..modules import EuclideanLoss as RefEuclidean
 from ..modules import Softmax as RefSoftmax
 from ..modules import SoftmaxCrossEntropy as RefSCE
-from .core import SubCheck, grade_item
-from .diagnose import as_array, as_scalar, check_finite, check_scalar, check_values
-from .ps2_harness import build, edge_cases, extreme, no_mutation, normal, own
+from .core import Mistake, SubCheck, grade_item
+from .diagnose import as_array, as_scalar, check_scalar, check_values, close
+from .ps2_edges import Result, attempt, edge_cases
+from .ps2_harness import build, extreme, no_mutation, normal, own
 
 _MAX = "subtract each row's max before np.exp (softmax(x) = softmax(x − max x)), so e^x cannot overflow"
 _LOGSM = "compute log-softmax as (z − max z) − log Σ e^(z − max z) instead of log(softmax(z))"
@@ -26,11 +29,9 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
     """Softmax over each row; backward is the Jacobian-vector product y ⊙ (g − ⟨g, y⟩)."""
     reveal = not hidden
 
-    def forward(rows: int = n, big: bool = False) -> None:
-        z, _, _ = _logits(seed, rows, k, big)
+    def forward() -> None:
+        z, _, _ = _logits(seed, n, k, False)
         y = own(build(Softmax).forward, z)
-        if big:
-            check_finite(as_array(y, "forward(x)"), "forward(x) on large inputs", _MAX)
         e = np.exp(z - z.max(axis=0, keepdims=True))
         check_values(y, F.softmax(z, axis=1), "forward(x)", reveal=reveal,
                      expected_shape="(N, K), like x",
@@ -39,20 +40,26 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
                             ("the outputs are not normalised: divide by the row sum",
                              np.exp(z - z.max(axis=1, keepdims=True)))])  # fmt: skip
 
-    def backward(rows: int = n, big: bool = False) -> None:
-        z, g, _ = _logits(seed, rows, k, big)
+    def backward() -> None:
+        z, g, _ = _logits(seed, n, k, False)
         m, ref = build(Softmax), RefSoftmax()
         own(m.forward, z)
         dz = own(m.backward, g)
         y = ref.forward(z)
-        if big:
-            check_finite(as_array(dz, "backward(grad_out)"), "backward on large inputs", _MAX)
         check_values(dz, ref.backward(g), "backward(grad_out)", reveal=reveal,
                      expected_shape="(N, K), like x",
                      wrong=[("only the diagonal of the Jacobian was used: J = diag(y) − y yᵀ, so "
                              "the result is y ⊙ (g − ⟨g, y⟩) per row", g * y * (1 - y)),
                             ("the sum ⟨g, y⟩ must be taken over each row (axis=1), not over "
                              "the whole batch", y * (g - (g * y).sum()))])  # fmt: skip
+
+    def results(rows: int = n, big: bool = False) -> list[Result]:
+        z, g, _ = _logits(seed, rows, k, big)
+        m, ref = build(Softmax), RefSoftmax()
+        y = attempt(lambda: own(m.forward, z))
+        dz = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
+        return [Result("forward(x)", y, ref.forward(z), "(N, K), like x", _MAX),
+                Result("backward(grad_out)", dz, ref.backward(g), "(N, K), like x", _MAX)]  # fmt: skip
 
     def unchanged() -> None:
         z, g, _ = _logits(seed, n, k, False)
@@ -63,7 +70,9 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
         [
             SubCheck("forward: output shape and values", 2, forward),
             SubCheck("backward: Jacobian-vector product", 3, backward),
-            *edge_cases(forward, backward, unchanged, "large logits (|x| ≈ 1e3): no overflow", 2),
+            *edge_cases(
+                results, unchanged, "large logits (|x| ≈ 1e3): finite and right", 2, reveal=reveal
+            ),  # fmt: skip
         ],
         reveal=reveal,
     )
@@ -76,33 +85,46 @@ def check_softmax_cross_entropy(
     reveal = not hidden
 
     def run(rows: int = n, big: bool = False, onehot: bool = False, scale: float = 1.0):
+        """(student's loss, student's gradient, reference loss, reference gradient); the
+        student's two are the exception raised if their code failed."""
         z, _, labels = _logits(seed, rows, k, big, tag=1)
         target = np.eye(k)[labels] if onehot else labels
         m, ref = build(SoftmaxCrossEntropy), RefSCE()
-        loss = own(m.forward, z, target)
-        dz = own(m.backward, scale)
-        return loss, dz, ref.forward(z, target), ref.backward(scale), rows
+        loss = attempt(lambda: own(m.forward, z, target))
+        dz = loss if isinstance(loss, BaseException) else attempt(lambda: own(m.backward, scale))
+        return loss, dz, ref.forward(z, target), ref.backward(scale)
 
-    def value(**kw) -> None:
-        loss, _, want, _, rows = run(**kw)
-        if kw.get("big") and not np.isfinite(as_scalar(loss, "the loss")):
-            check_finite(np.array(as_scalar(loss, "the loss")), "the loss on large logits", _LOGSM)
-        check_scalar(loss, want, "forward(z, y) (the loss)",
-                     wrong=[("summed over the batch; the loss is the batch *mean*", want * rows),
-                            ("divided by N twice", want / rows),
+    def value() -> None:
+        loss, _, want, _ = run()
+        check_scalar(_raised(loss), want, "forward(z, y) (the loss)",
+                     wrong=[("summed over the batch; the loss is the batch *mean*", want * n),
+                            ("divided by N twice", want / n),
                             ("the sign is flipped: ℒ = −log ŷ of the true class", -want)])  # fmt: skip
 
-    def gradient(**kw) -> None:
-        _, dz, _, want, rows = run(**kw)
-        if kw.get("big"):
-            check_finite(as_array(dz, "backward()"), "backward() on large logits", _MAX)
-        check_values(dz, want, "backward() (∂ℒ/∂z)", reveal=reveal,
+    def gradient() -> None:
+        _, dz, _, want = run()
+        check_values(_raised(dz), want, "backward() (∂ℒ/∂z)", reveal=reveal,
                      expected_shape="(N, K), like the logits",
                      wrong=[("missing 1/N: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y)/N",
-                             want * rows),
-                            ("divided by N twice: ∂ℒ/∂z = (ŷ − y)/N", want / rows),
-                            ("grad_out was ignored: multiply by it (the chain rule)",
-                             want / kw.get("scale", 1.0))])  # fmt: skip
+                             want * n),
+                            ("divided by N twice: ∂ℒ/∂z = (ŷ − y)/N", want / n)])  # fmt: skip
+
+    def onehot() -> None:
+        """One-hot rows give what the same labels as integers give (the reference if those fail)."""
+        labels, rows = run(), run(onehot=True)
+        for i, what in ((0, "forward(z, y) (the loss)"), (1, "backward() (∂ℒ/∂z)")):
+            base = labels[i] if not isinstance(labels[i], BaseException) else labels[i + 2]
+            got = _raised(rows[i])
+            if i == 0:
+                check_scalar(got, as_scalar(base, what), f"{what} with one-hot targets")
+            else:
+                check_values(got, as_array(base, what), f"{what} with one-hot targets",
+                             reveal=reveal, expected_shape="(N, K), like the logits")  # fmt: skip
+
+    def results(rows: int = n, big: bool = False) -> list[Result]:
+        loss, dz, want, grad = run(rows, big)
+        return [Result("forward(z, y) (the loss)", loss, want, "", _LOGSM),
+                Result("backward() (∂ℒ/∂z)", dz, grad, "(N, K), like the logits", _MAX)]  # fmt: skip
 
     def unchanged() -> None:
         z, _, labels = _logits(seed, n, k, False, tag=1)
@@ -113,15 +135,11 @@ def check_softmax_cross_entropy(
         [
             SubCheck("forward: the loss value", 2, value),
             SubCheck("backward: ∂ℒ/∂logits", 2, gradient),
-            SubCheck(
-                "one-hot targets give the same loss and gradient",
-                1,
-                lambda: (value(onehot=True), gradient(onehot=True)),
-            ),  # fmt: skip
-            _scales_by_grad_out(gradient),
+            SubCheck("one-hot targets give the same loss and gradient", 1, onehot),
+            _scales_by_grad_out(lambda scale: run(scale=scale)[1]),
             *edge_cases(
-                value, gradient, unchanged, "large logits (|z| ≈ 1e3): finite and right", 1.5
-            ),
+                results, unchanged, "large logits (|z| ≈ 1e3): finite and right", 1.5, reveal=reveal
+            ),  # fmt: skip
         ],
         reveal=reveal,
     )
@@ -133,51 +151,77 @@ def check_euclidean_loss(
     """ℒ = (1/N) Σₙ ½‖ŷₙ − yₙ‖²; ∂ℒ/∂ŷ = (ŷ − y) / N. Needs n > 1 and d > 1."""
     reveal = not hidden
 
-    def run(rows: int = n, big: bool = False, scale: float = 1.0):
+    def data(rows: int = n, big: bool = False) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng([seed, rows, int(big), 2])
         pred = extreme(rng, (rows, d)) if big else normal(rng, (rows, d))
-        target = normal(rng, (rows, d))
-        m, ref = build(EuclideanLoss), RefEuclidean()
-        loss = own(m.forward, pred, target)
-        grad = own(m.backward, scale)
-        return loss, grad, ref.forward(pred, target), ref.backward(scale), rows, (pred, target)
+        return pred, normal(rng, (rows, d))
 
-    def value(**kw) -> None:
-        loss, _, want, _, rows, _ = run(**kw)
-        check_scalar(loss, want, "forward(pred, target) (the loss)",
-                     wrong=[("missing 1/N: average over the batch", want * rows),
+    def run(rows: int = n, big: bool = False, scale: float = 1.0):
+        """As in check_softmax_cross_entropy: student's loss and gradient, then the reference's."""
+        pred, target = data(rows, big)
+        m, ref = build(EuclideanLoss), RefEuclidean()
+        loss = attempt(lambda: own(m.forward, pred, target))
+        grad = loss if isinstance(loss, BaseException) else attempt(lambda: own(m.backward, scale))
+        return loss, grad, ref.forward(pred, target), ref.backward(scale)
+
+    def value() -> None:
+        loss, _, want, _ = run()
+        check_scalar(_raised(loss), want, "forward(pred, target) (the loss)",
+                     wrong=[("missing 1/N: average over the batch", want * n),
                             ("the ½ is missing: ℒ = (1/N) Σ ½‖ŷ − y‖²", 2 * want),
                             ("averaged over every entry (N·D) like torch's MSELoss; average over "
                              "the N examples only", want / d),
                             ("that is torch's MSELoss (mean over N·D, no ½)", 2 * want / d)])  # fmt: skip
 
-    def gradient(**kw) -> None:
-        _, grad, _, want, rows, _ = run(**kw)
-        if kw.get("big"):
-            check_finite(as_array(grad, "backward()"), "backward() on large inputs", "overflow")
-        check_values(grad, want, "backward() (∂ℒ/∂pred)", reveal=reveal,
+    def gradient() -> None:
+        _, grad, _, want = run()
+        check_values(_raised(grad), want, "backward() (∂ℒ/∂pred)", reveal=reveal,
                      expected_shape="(N, D), like pred",
-                     wrong=[("missing 1/N: ∂ℒ/∂ŷ = (ŷ − y)/N", want * rows),
-                            ("an extra factor 2: the ½ cancels the 2 from the square", 2 * want),
-                            ("grad_out was ignored: multiply by it (the chain rule)",
-                             want / kw.get("scale", 1.0))])  # fmt: skip
+                     wrong=[("missing 1/N: ∂ℒ/∂ŷ = (ŷ − y)/N", want * n),
+                            ("an extra factor 2: the ½ cancels the 2 from the square", 2 * want)])  # fmt: skip
+
+    def results(rows: int = n, big: bool = False) -> list[Result]:
+        loss, grad, want, want_grad = run(rows, big)
+        return [Result("forward(pred, target) (the loss)", loss, want),
+                Result("backward() (∂ℒ/∂pred)", grad, want_grad, "(N, D), like pred")]  # fmt: skip
 
     def unchanged() -> None:
-        _, _, _, _, _, inputs = run()
-        no_mutation(build(EuclideanLoss), inputs)
+        no_mutation(build(EuclideanLoss), data())
 
     return grade_item(
         "EuclideanLoss",
         [
             SubCheck("forward: the loss value", 1.5, value),
             SubCheck("backward: ∂ℒ/∂pred", 1.5, gradient),
-            _scales_by_grad_out(gradient),
-            *edge_cases(value, gradient, unchanged, "large inputs (|ŷ| ≈ 1e3) stay finite", 0.5),
+            _scales_by_grad_out(lambda scale: run(scale=scale)[1]),
+            *edge_cases(
+                results, unchanged, "large inputs (|ŷ| ≈ 1e3): finite and right", 0.5, reveal=reveal
+            ),  # fmt: skip
         ],
         reveal=reveal,
     )
 
 
-def _scales_by_grad_out(gradient) -> SubCheck:
-    """A loss's backward(grad_out) multiplies by grad_out: the chain rule's first step."""
-    return SubCheck("backward(grad_out) scales by grad_out", 0.5, lambda: gradient(scale=2.5))
+def _raised(value: object) -> object:
+    """``value``, re-raising it if it is the exception the student's code raised."""
+    if isinstance(value, BaseException):
+        raise value
+    return value
+
+
+def _scales_by_grad_out(gradient: Callable[[float], object]) -> SubCheck:
+    """A loss's backward(grad_out) is grad_out times backward(1.0): the chain rule's first step.
+    Compared with the module's own backward(1.0), so a wrong gradient is not graded again."""
+
+    def run() -> None:
+        what = "backward(grad_out)"
+        once = as_array(_raised(gradient(1.0)), "backward(1.0)")
+        got = as_array(_raised(gradient(2.5)), "backward(2.5)")
+        if got.shape == once.shape and close(got, 2.5 * once):
+            return
+        if got.shape == once.shape and close(got, once):
+            raise Mistake(f"{what}: grad_out was ignored: multiply by it (the chain rule)")
+        raise Mistake(f"{what} with grad_out = 2.5 is not 2.5 × backward(1.0): multiply the "
+                      "gradient by grad_out (the chain rule)")  # fmt: skip
+
+    return SubCheck("backward(grad_out) scales by grad_out", 0.5, run)
