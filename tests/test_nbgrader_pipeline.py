@@ -241,6 +241,11 @@ def test_ps2_fixture_gets_expected_points_and_message(course, name):
     for gid, phrases in fixture.get("messages", {}).items():
         for phrase in phrases:
             assert phrase in outputs[gid], f"{name}/{gid}: {phrase!r} not in\n{outputs[gid]}"
+    for gid, phrases in fixture.get("absent", {}).items():
+        for phrase in phrases:
+            assert phrase not in outputs[gid], (
+                f"{name}/{gid}: {phrase!r} should not be in\n{outputs[gid]}"
+            )
 
 
 def test_feedback_and_grade_table(course, tmp_path):
