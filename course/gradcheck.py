@@ -164,27 +164,26 @@ def gradcheck(
     Tensors with at most ``max_elementwise`` entries are checked coordinate by coordinate; larger
     ones along ``n_directions`` random directions, so the cost does not grow with their size.
     """
-    _check_interface(module, is_loss=isinstance(module, Loss) or target is not None)
+    is_loss = isinstance(module, Loss) or target is not None
+    _check_interface(module, is_loss)
     rng = np.random.default_rng(seed)
     x = as_float_array(x, "gradcheck", "x").copy()
     x_before = x.copy()
     report = GradcheckReport(repr(module), tol)
-    is_loss = isinstance(module, Loss) or target is not None
 
     def run(inp: np.ndarray):
         report.n_forward += 1
         return module.forward(inp, target) if is_loss else module.forward(inp)
 
+    module.zero_grad()
     out = run(x)
     upstream = float(rng.uniform(0.5, 2.0)) if is_loss else rng.standard_normal(np.shape(out))
+    dx = module.backward(upstream)
 
     def scalar(_perturbed: np.ndarray) -> float:
         # Whatever tensor is being perturbed (x or a parameter) is perturbed in place.
         return float(np.sum(np.asarray(run(x)) * upstream))
 
-    module.zero_grad()
-    run(x)
-    dx = module.backward(upstream)
     analytic = {"input": dx}
     if not is_loss:
         analytic |= {k: np.array(v, dtype=np.float64, copy=True) for k, v in module.grads.items()}
