@@ -25,14 +25,15 @@ class SGD:
         for m in roots:
             if not isinstance(m, Module):
                 raise ValueError(f"SGD expected Modules to optimise; got {m!r}")
+        self.roots = roots
         self.modules = [m for root in roots for m in root.modules()]
         self.lr, self.momentum = float(lr), float(momentum)
         self._velocity: dict[int, np.ndarray] = {}
 
     def zero_grad(self) -> None:
         """Clear every gradient before the next backward pass (they accumulate otherwise)."""
-        for m in self.modules:
-            m.zero_grad()
+        for root in self.roots:  # a container's zero_grad clears its children
+            root.zero_grad()
 
     def step(self) -> None:
         """Apply one update to every parameter."""
