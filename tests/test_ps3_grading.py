@@ -52,7 +52,7 @@ def test_the_right_update_rule_is_the_library_sgd():
     """The rule the SGD check compares against agrees with course.optim.SGD (with momentum)."""
     import numpy as np
 
-    from course.grading.ps3_training import _RULES, _rule_path, _tiny_net
+    from course.grading.ps3.training import _RULES, _rule_path, _tiny_net
     from course.optim import SGD
 
     rng = np.random.default_rng(0)

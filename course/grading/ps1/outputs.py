@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import functional as F
-from .core import Mistake, SubCheck, grade_item
-from .diagnose import as_array, check_unchanged, close
-from .ps1_common import Fn, Wrong, _finite, _fmt, _inputs, _points, compare
-from .tripwire import call_own_code
+from ... import functional as F
+from ..core import Mistake, SubCheck, grade_item
+from ..diagnose import as_array, check_unchanged, close
+from ..tripwire import call_own_code
+from .common import Fn, Wrong, _finite, _fmt, _inputs, _points, compare
 
 # --- items 4 and 5: sigmoid and tanh, derivatives from the output ----------------------------------
 _TAILS = np.array([-1000.0, -750.0, -40.0, 0.0, 40.0, 710.0, 1000.0])

@@ -8,20 +8,20 @@ keeps them out of the report.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import functional as F
-from ..mistakes import UnsummedBiasGradLinear
-from ..modules import Linear, Module, Sequential, SoftmaxCrossEntropy, Tanh
-from .core import Disqualified, Mistake, SubCheck, grade_item
-from .diagnose import as_array, close
+from ... import functional as F
+from ...mistakes import UnsummedBiasGradLinear
+from ...modules import Linear, Module, Sequential, SoftmaxCrossEntropy, Tanh
+from ..core import Disqualified, Mistake, SubCheck, grade_item
+from ..diagnose import as_array, close
 
-_OPTIM_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "optim.py")
+_OPTIM_FILE = str(Path(__file__).resolve().parents[2] / "optim.py")
 
 
 def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

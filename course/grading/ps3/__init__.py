@@ -4,8 +4,8 @@ Run them while you work, e.g. ``ps3.check_sgd(MomentumSGD)``; the autograder run
 on sizes and data it does not show, and names the likely mistake when something is off.
 """
 
-from .ps3_network import check_build_mlp, check_network_gradcheck
-from .ps3_training import (
+from .network import check_build_mlp, check_network_gradcheck
+from .training import (
     FULL_ACCURACY,
     PASS_ACCURACY,
     TIME_BUDGET,

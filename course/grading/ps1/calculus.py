@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .core import Mistake, SubCheck, grade_item
-from .diagnose import as_array, check_unchanged, close
-from .ps1_common import Fn, Wrong, _fmt, _inputs, _points, compare
-from .tripwire import call_own_code
+from ..core import Mistake, SubCheck, grade_item
+from ..diagnose import as_array, check_unchanged, close
+from ..tripwire import call_own_code
+from .common import Fn, Wrong, _fmt, _inputs, _points, compare
 
 
 # --- items 1 and 2: derivatives of composite functions ---------------------------------------------

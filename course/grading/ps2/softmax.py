@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import functional as F
-from ..modules import EuclideanLoss as RefEuclidean
-from ..modules import Softmax as RefSoftmax
-from ..modules import SoftmaxCrossEntropy as RefSCE
-from .core import Mistake, SubCheck, grade_item
-from .diagnose import as_array, as_scalar, check_scalar, check_values, close
-from .ps2_edges import Result, attempt, edge_cases
-from .ps2_harness import build, extreme, no_mutation, normal, own
+from ... import functional as F
+from ...modules import EuclideanLoss as RefEuclidean
+from ...modules import Softmax as RefSoftmax
+from ...modules import SoftmaxCrossEntropy as RefSCE
+from ..core import Mistake, SubCheck, grade_item
+from ..diagnose import as_array, as_scalar, check_scalar, check_values, close
+from .edges import Result, attempt, edge_cases
+from .harness import build, extreme, no_mutation, normal, own
 
 _MAX = "subtract each row's max before np.exp (softmax(x) = softmax(x − max x)), so e^x cannot overflow"
 _LOGSM = "compute log-softmax as (z − max z) − log Σ e^(z − max z) instead of log(softmax(z))"

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import Mistake
-from .diagnose import as_array, check_unchanged
-from .tripwire import call_own_code
+from ..core import Mistake
+from ..diagnose import as_array, check_unchanged
+from ..tripwire import call_own_code
 
 
 def own(fn: Callable[..., Any], *args: Any, mutation: bool = False) -> Any:

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from ..data import load_digits, make_blobs
-from ..modules import Linear, Module, Sequential, SoftmaxCrossEntropy
-from ..optim import SGD as RefSGD
-from .core import Mistake, SubCheck, grade_item
-from .diagnose import as_array, close
-from .ps3_network import _params, call_student
+from ...data import load_digits, make_blobs
+from ...modules import Linear, Module, Sequential, SoftmaxCrossEntropy
+from ...optim import SGD as RefSGD
+from ..core import Mistake, SubCheck, grade_item
+from ..diagnose import as_array, close
+from .network import _params, call_student
 
 TIME_BUDGET = 20.0  # seconds of training allowed for fit_digits
 PASS_ACCURACY, FULL_ACCURACY = 0.90, 0.95

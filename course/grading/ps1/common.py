@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .core import Mistake
-from .diagnose import as_array, check_values, close
-from .tripwire import call_own_code
+from ..core import Mistake
+from ..diagnose import as_array, check_values, close
+from ..tripwire import call_own_code
 
 Fn = Callable[..., object]
 Wrong = list[tuple[str, np.ndarray]]

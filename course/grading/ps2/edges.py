@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core import CheckTimeout, Disqualified, Mistake, SubCheck
-from .diagnose import (
+from ..core import CheckTimeout, Disqualified, Mistake, SubCheck
+from ..diagnose import (
     as_array,
     as_scalar,
     check_finite,

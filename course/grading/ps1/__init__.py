@@ -5,8 +5,8 @@ inputs it does not show. Each check recognises the classic wrong answers (a drop
 derivative, σ′ taken from the input, a missing max or 1/N, ...) and names them.
 """
 
-from .ps1_calculus import check_central_difference, check_chain, check_dag
-from .ps1_outputs import (
+from .calculus import check_central_difference, check_chain, check_dag
+from .outputs import (
     check_cross_entropy,
     check_sigmoid,
     check_softmax,

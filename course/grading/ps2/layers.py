@@ -11,15 +11,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import functional as F
-from ..modules import Linear as RefLinear
-from ..modules import ReLU as RefReLU
-from ..modules import Sigmoid as RefSigmoid
-from ..modules import Tanh as RefTanh
-from .core import Mistake, SubCheck, grade_item
-from .diagnose import check_values, close
-from .ps2_edges import Result, attempt, edge_cases
-from .ps2_harness import build, extreme, grad_of, load_params, no_mutation, normal, own
+from ... import functional as F
+from ...modules import Linear as RefLinear
+from ...modules import ReLU as RefReLU
+from ...modules import Sigmoid as RefSigmoid
+from ...modules import Tanh as RefTanh
+from ..core import Mistake, SubCheck, grade_item
+from ..diagnose import check_values, close
+from .edges import Result, attempt, edge_cases
+from .harness import build, extreme, grad_of, load_params, no_mutation, normal, own
 
 _SHAPES = {"weight": "(out_features, in_features)", "bias": "(out_features,)"}
 _NOT_AVERAGE = "the loss already averages over the batch, so a layer must not scale by N"
