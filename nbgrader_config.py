@@ -8,7 +8,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
-from course.grading.execute import GradingExecute
+from course.grading.execute import SandboxExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
@@ -23,8 +23,7 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
 # Each cell gets this long (seconds) under autograde; the grading checks have their own 20 s budget
 # per sub-check, so one endless loop costs that sub-check, not the whole notebook.
-c.ExecutePreprocessor.timeout = 120
-c.Execute.timeout = 120
+c.SandboxExecute.timeout = 120
 
 # Only notebooks travel from a submission to the grading folder. A student's own `course/` or
 # `numpy/` package (or any .py/.pth file) next to the notebook would otherwise shadow the real
@@ -34,10 +33,11 @@ c.CourseDirectory.ignore = [
     "course", "numpy", "*.py", "*.pth",
 ]  # fmt: skip
 
-# Autograde runs every cell except read-only cells tagged `display-only` (plots, explorers), and
-# ignores nbclient's `skip-execution` tag, which would otherwise give a tagged test cell full marks.
+# Autograde runs the student's cells in a bubblewrap sandbox and scores every test cell with the
+# grader's own checks (course/grading/engine); read-only `display-only` cells (plots, explorers)
+# are skipped. `python -m course.instructor autograde --no-sandbox` turns the sandbox off.
 c.Autograde.autograde_preprocessors = [
-    GradingExecute if p is Execute else p
+    SandboxExecute if p is Execute else p
     for p in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 

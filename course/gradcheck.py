@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import as_float_array
-from .modules.base import Module
-from .modules.losses import Loss
+from .modules.base import Loss, Module
 
 
 def numerical_gradient(

@@ -59,7 +59,9 @@ def graded_cells(nb: nbformat.NotebookNode) -> dict[str, tuple[str, str, float]]
         meta = c.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade") and c.cell_type == "code":
             visible = c.source.split("### BEGIN HIDDEN TESTS")[0].strip().splitlines()[-1]
-            hidden = re.search(r"^_g\.(check_\w+\(.*\))$", c.source, re.M).group(1)
+            hidden = re.search(
+                r"### BEGIN HIDDEN TESTS\n(.*)\n### END HIDDEN TESTS", c.source
+            ).group(1)
             out[meta["grade_id"]] = (visible, hidden, float(meta["points"]))
     return out
 

@@ -1,4 +1,4 @@
-"""nbgrader's Execute step, with one rule for which cells the autograder skips.
+"""nbgrader's Execute step, replaced: student code runs in a sandbox, trusted checks give points.
 
 Display-only cells (plots and explorers that help the student but earn no points) are tagged
 ``display-only`` in the source notebook and made read-only, so at autograde nbgrader has already
@@ -6,9 +6,9 @@ restored their source from the gradebook. Skipping them saves most of an assignm
 (matplotlib and ipywidgets are never imported) and changes no score: they are neither graded nor
 answer cells, and no answer or check uses what they define.
 
-nbclient also skips every cell tagged ``skip-execution``. Under nbgrader that is a hole: a test
-cell that never runs has no output and no error, which nbgrader scores as *full marks*. Here the
-tag is ignored, so every cell but an instructor's display-only one runs.
+Every other code cell runs, whatever its tags (nbclient's ``skip-execution`` included), and every
+test cell's outputs are written by the grader: a test cell nbgrader would score from the
+student's kernel (no output = full marks) cannot exist.
 
 This module runs in the nbgrader process (nbgrader_config.py imports it), never in a kernel.
 """
@@ -16,8 +16,8 @@ This module runs in the nbgrader process (nbgrader_config.py imports it), never 
 from __future__ import annotations
 
 from nbformat import NotebookNode
-from nbgrader.preprocessors import Execute
-from traitlets import Unicode
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Integer
 
 DISPLAY_ONLY = "display-only"
 
@@ -37,20 +37,19 @@ def is_display_only(cell: NotebookNode, tag: str = DISPLAY_ONLY) -> bool:
     )
 
 
-class GradingExecute(Execute):
-    """Execute every code cell except instructor display-only cells (see the module docstring)."""
+class SandboxExecute(NbGraderPreprocessor):
+    """Autograde's Execute step: the student's cells run in a sandbox, the points come from the
+    grader's own checks (see :mod:`course.grading.engine.runner`). Test cells get only the
+    grader's report and score as outputs, whatever the student's code did."""
 
-    display_only_tag = Unicode(
-        DISPLAY_ONLY, help="Tag of read-only, ungraded cells the autograder does not run."
-    ).tag(config=True)
+    timeout = Integer(120, help="Seconds one notebook cell may run.").tag(config=True)
+    sandbox = Bool(True, help="Run student code in bubblewrap. Turn off only when every "
+                   "submission is trusted; the grade table says so.").tag(config=True)  # fmt: skip
 
-    def preprocess_cell(
-        self, cell: NotebookNode, resources: dict, index: int
-    ) -> tuple[NotebookNode, dict]:
-        if is_display_only(cell, self.display_only_tag):
-            self.log.debug("Not running display-only cell %s", index)
-            return cell, resources
-        tags = cell.get("metadata", {}).get("tags", [])
-        if self.skip_cells_with_tag in tags:  # nbclient would skip it, test cell or not
-            cell.metadata["tags"] = [t for t in tags if t != self.skip_cells_with_tag]
-        return super().preprocess_cell(cell, resources, index)
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        from .engine.runner import grade  # the engine is only needed when grading
+
+        assignment = resources["nbgrader"]["assignment"]
+        self.log.info("Grading %s in %s", assignment, "a sandbox" if self.sandbox else "NO sandbox")
+        grade(nb, assignment, sandboxed=self.sandbox, timeout=float(self.timeout))
+        return nb, resources

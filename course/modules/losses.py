@@ -6,36 +6,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .._validate import as_float_array, check_2d, check_same_shape, class_labels
-from .base import Module
+from .._validate import as_float_array, check_same_shape, class_labels
+from .base import Loss
 
 # Probabilities are floored here before the log so that log(0) gives a large finite loss, not inf.
 _TINY = 1e-300
-
-
-class Loss(Module):
-    """A module whose output is a scalar: it has a target and no parameters."""
-
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:  # type: ignore[override]
-        raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
-
-    def __call__(self, pred: np.ndarray, target: np.ndarray) -> float:  # type: ignore[override]
-        return self.forward(pred, target)
-
-    def _pred(self, pred: np.ndarray) -> np.ndarray:
-        pred = as_float_array(pred, repr(self), "prediction")
-        check_2d(pred, repr(self), what="prediction")
-        return pred
-
-    def _scale(self, grad_out: object) -> float:
-        """The upstream gradient of a scalar loss is itself a scalar."""
-        g = np.asarray(grad_out, dtype=np.float64)
-        if g.size != 1:
-            raise ValueError(
-                f"{self!r}.backward expected a scalar grad_out (the loss is a scalar); "
-                f"got shape {g.shape}"
-            )
-        return float(g.reshape(()))
 
 
 class SoftmaxCrossEntropy(Loss):

@@ -1,6 +1,7 @@
-"""Plumbing for the ps2 checks: build a student's module, run it under the tripwire, make data.
+"""Plumbing for the ps2 checks: build a student's module, call it, load parameters, make data.
 
-Every call into student code goes through :func:`own` so that calling the reference is caught.
+The student's class is a local class in their kernel and a stand-in for the sandbox's class in
+the autograder; everything here works on both (see :mod:`course.grading.student`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import numpy as np
 
 from ..core import Mistake
 from ..diagnose import as_array, check_unchanged
-from ..tripwire import call_own_code
+from ..student import fill
 
 
 def own(fn: Callable[..., Any], *args: Any, mutation: bool = False) -> Any:
     """Call student code on copies of the array arguments (so the reference keeps clean data);
     with ``mutation=True``, also fail if one of them was modified in place."""
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    out = call_own_code(fn, *copies)
+    out = fn(*copies)
     if mutation:
         for before, after in zip(args, copies, strict=True):
             if isinstance(before, np.ndarray):
@@ -35,7 +36,7 @@ def build(cls: Any, *args: Any) -> Any:
     """An instance of the student's class, with a clear message if that is impossible."""
     if not callable(cls):
         raise Mistake(f"expected your class, got a {type(cls).__name__}")
-    m = call_own_code(cls, *args)
+    m = cls(*args)
     for attr in ("forward", "backward"):
         if not callable(getattr(m, attr, None)):
             raise Mistake(f"{type(m).__name__} has no {attr}() method")
@@ -62,8 +63,8 @@ def load_params(m: Any, values: dict[str, np.ndarray], shapes: dict[str, str]) -
                 raise Mistake(
                     f"self.{name}['{key}'] should be a float array of shape {shapes[key]}"
                 )
-        params[key][...] = value
-        grads[key][...] = 0.0
+        fill(m, "params", key, value)
+        fill(m, "grads", key, np.zeros_like(value))
 
 
 def grad_of(m: Any, key: str) -> np.ndarray:

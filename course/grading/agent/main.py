@@ -1,0 +1,256 @@
+"""The only grading code that runs inside the sandbox, next to the student's code.
+
+It runs the student's notebook cells in an IPython shell and answers the grader's requests over
+stdin/stdout: look up a name, call it, read an attribute, fill an array in place. Everything it
+sends back is data (see ``wire.py``); the grader treats every reply as the student's and
+computes every point itself. Nothing here is trusted: the student's code may replace any of it,
+and all that buys them is control over their own replies.
+
+Run as ``python -I main.py`` with ``wire.py`` next to it and the sandbox's library on sys.path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any
+
+import wire  # the copy next to this file, inside the sandbox
+
+MAX_TEXT = 100_000  # characters of one cell's stdout/stderr kept for the feedback
+
+
+def _channel() -> tuple[int, int]:
+    """Keep stdin/stdout for the grader; the student's prints and C-level writes go elsewhere."""
+    chan_in, chan_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    log = os.open("agent.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    return chan_in, chan_out
+
+
+class Outputs:
+    """Notebook outputs of the running cell, in order; consecutive writes to a stream merge."""
+
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+        self.size = 0
+
+    def stream(self, name: str, text: str) -> None:
+        if self.size >= MAX_TEXT or not text:
+            return
+        text = text[: MAX_TEXT - self.size]
+        self.size += len(text)
+        if self.items and self.items[-1].get("name") == name:
+            self.items[-1]["text"] += text
+        else:
+            self.items.append({"output_type": "stream", "name": name, "text": text})
+
+
+class Stream:
+    """A text file object that records into the current cell's outputs."""
+
+    def __init__(self, agent: Agent, name: str) -> None:
+        self.agent, self.name = agent, name
+
+    def write(self, text: Any) -> int:
+        text = str(text)
+        if self.agent.outputs is not None:
+            self.agent.outputs.stream(self.name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _mime(data: Any) -> dict:
+    """Keep the text and image parts of a display, within limits."""
+    keep = ("text/plain", "text/html", "text/markdown", "text/latex", "image/png", "image/svg+xml")
+    out = {}
+    for k in keep:
+        v = data.get(k) if isinstance(data, dict) else None
+        if isinstance(v, str) and len(v) <= 2_000_000:
+            out[k] = v
+    return out
+
+
+class Agent:
+    def __init__(self) -> None:
+        self.objects: dict[int, Any] = {}
+        self.next_id = 1
+        self.outputs: Outputs | None = None
+        self.shell = self._shell()
+        self.ns = self.shell.user_ns
+
+    # --- the student's notebook ------------------------------------------------------------
+    def _shell(self) -> Any:
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import DisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        agent = self
+
+        class Hook(DisplayHook):
+            def write_output_prompt(self) -> None:
+                pass
+
+            def write_format_data(self, format_dict, md_dict=None) -> None:
+                if agent.outputs is not None:
+                    agent.outputs.items.append({
+                        "output_type": "execute_result", "execution_count": self.prompt_count,
+                        "data": _mime(format_dict), "metadata": {},
+                    })  # fmt: skip
+
+        class Publisher(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, **kwargs) -> None:
+                if agent.outputs is not None:
+                    agent.outputs.items.append(
+                        {"output_type": "display_data", "data": _mime(data), "metadata": {}}
+                    )
+
+        class Shell(InteractiveShell):
+            def _showtraceback(self, etype, evalue, stb) -> None:
+                if agent.outputs is not None:
+                    agent.outputs.items.append({
+                        "output_type": "error", "ename": getattr(etype, "__name__", "Error"),
+                        "evalue": str(evalue)[:2000], "traceback": [str(s) for s in stb][:100],
+                    })  # fmt: skip
+
+        cfg = Config()
+        cfg.HistoryManager.enabled = False
+        cfg.InteractiveShell.colors = "NoColor"
+        return Shell.instance(config=cfg, displayhook_class=Hook, display_pub_class=Publisher)
+
+    def run_cell(self, source: str) -> dict:
+        self.outputs = Outputs()
+        old = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = Stream(self, "stdout"), Stream(self, "stderr")
+        try:
+            self.shell.run_cell(source, store_history=True)
+        finally:
+            sys.stdout, sys.stderr = old
+        items, self.outputs = self.outputs.items, None
+        return {"outputs": items}
+
+    # --- requests from the grader --------------------------------------------------------------
+    def ref(self, obj: Any) -> wire.Handle:
+        """Keep ``obj`` here and send a reference to it."""
+        self.objects[self.next_id] = obj
+        self.next_id += 1
+        return wire.Handle(self.next_id - 1, type(obj).__name__)
+
+    def local(self, value: Any) -> Any:
+        """Arguments from the grader: handles become our objects, callbacks become functions."""
+        if isinstance(value, wire.Handle):
+            return self.objects[value.id]
+        if isinstance(value, wire.Callback):
+            return self.callback(value.id)
+        if isinstance(value, list):
+            return [self.local(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.local(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.local(v) for k, v in value.items()}
+        return value
+
+    def callback(self, cb: int):
+        def call_grader(*args: Any, **kwargs: Any) -> Any:
+            wire.send(self.out, {"callback": cb, "args": list(args), "kwargs": kwargs}, self.ref)
+            reply = self.reader.message()
+            if "error" in reply:
+                raise RuntimeError(reply["error"])
+            return self.local(reply["value"])
+
+        return call_grader
+
+    def handle(self, req: dict) -> Any:
+        op = req.get("op")
+        if op == "exec":
+            return self.run_cell(req["source"])
+        if op == "global":
+            if req["name"] not in self.ns:
+                raise NameError(f"name '{req['name']}' is not defined")
+            return {"value": self.ns[req["name"]]}
+        if op == "import":
+            obj = importlib.import_module(req["module"])
+            return {"value": getattr(obj, req["name"]) if req.get("name") else obj}
+        target = self.local(req.get("target"))
+        if op == "getattr":
+            return {"value": getattr(target, req["name"])}
+        if op == "getitem":
+            return {"value": target[self.local(req["key"])]}
+        if op == "fill":  # target.attr[key][...] = value, in place
+            getattr(target, req["attr"])[self.local(req["key"])][...] = req["value"]
+            return {"value": None}
+        if op == "call":
+            args, kwargs = self.local(req["args"]), self.local(req["kwargs"])
+            before = {i: a.copy() for i, a in enumerate(args) if _is_array(a)}
+            value = target(*args, **kwargs)
+            changed = {str(i): args[i] for i, a in before.items() if not _same(a, args[i])}
+            return {"value": value, "changed": changed}
+        if op == "release":
+            for i in req.get("ids", []):
+                self.objects.pop(i, None)
+            return {"value": None}
+        raise ValueError(f"unknown request {op!r}")
+
+    def serve(self, chan_in: int, chan_out: int) -> None:
+        self.out = chan_out
+        self.reader = wire.Reader(wire.blocking_read_exact(chan_in))
+        while True:
+            try:
+                req = self.reader.message()
+            except EOFError:
+                return
+            try:
+                reply = self.handle(req)
+            except BaseException as exc:  # noqa: BLE001 (the student's exceptions are data here)
+                reply = {"error": _describe(exc)}
+            try:
+                wire.send(chan_out, reply, self.ref)
+            except Exception as exc:  # a reply that cannot be sent becomes an error
+                wire.send(chan_out, {"error": _describe(exc)})
+
+
+def _is_array(a: Any) -> bool:
+    import numpy as np
+
+    return isinstance(a, np.ndarray)
+
+
+def _same(before: Any, after: Any) -> bool:
+    import numpy as np
+
+    return before.shape == after.shape and bool(np.array_equal(before, after, equal_nan=True))
+
+
+def _describe(exc: BaseException) -> dict:
+    """The exception as data: its type, message and the innermost student function."""
+    where = ""
+    for frame, _ in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename != __file__:
+            where = frame.f_code.co_qualname
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:2000],
+        "where": where if where != "<module>" else "",
+    }
+
+
+def main() -> None:
+    chan_in, chan_out = _channel()
+    agent = Agent()
+    wire.send(chan_out, {"ready": os.getpid()})
+    agent.serve(chan_in, chan_out)
+
+
+if __name__ == "__main__":
+    main()

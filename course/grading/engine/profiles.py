@@ -1,0 +1,37 @@
+"""Each problem set's checks and sandbox library, keyed by assignment id (one place for both)."""
+
+from __future__ import annotations
+
+from .library import COMMON, Profile
+
+_REFERENCE = ("functional.py", "modules/__init__.py", "modules/activations.py",
+              "modules/container.py", "modules/linear.py", "modules/losses.py")  # fmt: skip
+
+PROFILES: dict[str, Profile] = {
+    # ps1 writes sigmoid, softmax, ... as functions: no course.functional, no reference modules.
+    "ps1_chain_rule": Profile(checks="course.grading.ps1"),
+    # ps2 writes the modules: only the Module and Loss base classes.
+    "ps2_modules": Profile(checks="course.grading.ps2"),
+    # ps3 builds on the reference modules and the digits; it writes its own optimiser.
+    "ps3_training": Profile(
+        checks="course.grading.ps3",
+        files=(
+            *COMMON,
+            *_REFERENCE,
+            "data.py",
+            "data_files/digits.csv.gz",
+            "data_files/DIGITS_LICENSE.md",
+        ),  # fmt: skip
+    ),
+}
+
+
+def profile(assignment: str) -> Profile:
+    """The profile of ``assignment``; a clear error for an id the grader does not know."""
+    try:
+        return PROFILES[assignment]
+    except KeyError:
+        raise KeyError(
+            f"no grading profile for assignment {assignment!r}; known: {sorted(PROFILES)} "
+            "(add one in course/grading/engine/profiles.py)"
+        ) from None

@@ -1,0 +1,169 @@
+"""Grade one notebook: its outputs from one sandbox, its points from trusted checks.
+
+Two passes, each in a fresh sandbox:
+
+1. **Outputs.** Every code cell except test cells and display-only cells runs as the student
+   wrote it; its outputs go into the autograded notebook (and so into the feedback). This
+   sandbox never sees a hidden input.
+2. **Points.** The same cells run again in a second sandbox; at each test cell the grader runs
+   the cell's check calls itself, driving the student's objects through the channel. The report
+   and the score it prints are the test cell's only outputs. Whatever the student's code prints
+   in this pass (hidden inputs included) is thrown away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from ..core import CheckTimeout, clean_score
+from ..execute import is_display_only
+from . import cells, library
+from .profiles import profile
+from .remote import StudentError, World
+from .session import SandboxBroken, SandboxDied, Session
+
+_LIBRARIES: dict[str, Path] = {}
+
+
+def library_for(assignment: str) -> Path:
+    """The sandbox folder of ``assignment``, built once per process."""
+    if assignment not in _LIBRARIES:
+        _LIBRARIES[assignment] = library.build(assignment, profile(assignment))
+    return _LIBRARIES[assignment]
+
+
+def _meta(cell: Any) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell: Any) -> bool:
+    return cell.get("cell_type") == "code" and bool(_meta(cell).get("grade"))
+
+
+def code_cells(nb: Any) -> Iterator[tuple[int, Any]]:
+    """The cells the autograder runs or scores, in order (not display-only ones)."""
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "code" and not is_display_only(cell):
+            yield i, cell
+
+
+# --- outputs ----------------------------------------------------------------------------------
+def _output(item: Any) -> Any:
+    """One output from the sandbox as an nbformat output, or None if it is malformed."""
+    if not isinstance(item, dict):
+        return None
+    kind = item.get("output_type")
+    strs = lambda d: {k: v for k, v in d.items() if isinstance(k, str) and isinstance(v, str)}  # noqa: E731
+    if kind == "stream" and item.get("name") in ("stdout", "stderr"):
+        return nbformat.v4.new_output("stream", name=item["name"], text=str(item.get("text", "")))
+    if kind in ("execute_result", "display_data") and isinstance(item.get("data"), dict):
+        out = nbformat.v4.new_output(kind, data=strs(item["data"]))
+        if kind == "execute_result":
+            count = item.get("execution_count")
+            out.execution_count = count if isinstance(count, int) else None
+        return out
+    if kind == "error":
+        tb = item.get("traceback")
+        tb = [str(t) for t in tb] if isinstance(tb, list) else []
+        return nbformat.v4.new_output("error", ename=str(item.get("ename", "Error")),
+                                      evalue=str(item.get("evalue", "")), traceback=tb)  # fmt: skip
+    return None
+
+
+def _failure(ename: str, evalue: str) -> Any:
+    return nbformat.v4.new_output(
+        "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+    )
+
+
+def run_cell(session: Session, source: str, timeout: float) -> list:
+    """A cell's outputs; a cell that loops, exits or kills its process gets an error output."""
+    try:
+        return [o for o in map(_output, session.exec(source, timeout)) if o is not None]
+    except CheckTimeout:
+        return [
+            _failure("TimeoutError", f"this cell ran longer than {timeout:g} s and was stopped")
+        ]
+    except SandboxDied:
+        return [_failure("DeadKernelError", "this cell ended the process running the notebook "
+                         "(os._exit, a crash, or over the memory limit); it was restarted")]  # fmt: skip
+    except SandboxBroken as exc:
+        return [_failure("SandboxError", str(exc))]
+
+
+# --- points -----------------------------------------------------------------------------------
+def run_checks(world: World, source: str, checks: Any, points: float) -> tuple[str, float]:
+    """Run a test cell's check calls in this process; return (report, score)."""
+    out = io.StringIO()
+    score = 0.0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            calls = cells.parse(source, checks)
+        except cells.NotACheck as exc:
+            print(f"This test cell cannot be graded: {exc}. 0 points.")
+            return out.getvalue(), 0.0
+        for call in calls:
+            score = _one_call(world, call, checks)
+    return out.getvalue(), clean_score(score, points)
+
+
+def _one_call(world: World, call: cells.CheckCall, checks: Any) -> float:
+    args = []
+    for name in call.names:
+        try:
+            args.append(world.lookup(name))
+        except (StudentError, CheckTimeout, SandboxDied, SandboxBroken):
+            print(f"✗ `{name}` is not defined: run the cell that defines it (it must run without "
+                  "errors), then this check. 0 points.")  # fmt: skip
+            return 0.0
+    try:
+        return float(getattr(checks, call.check)(*args, **call.kwargs))
+    except Exception as exc:  # a check must never take the batch down
+        print(f"✗ grading stopped ({type(exc).__name__}); 0 points")
+        return 0.0
+
+
+def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 120.0) -> Any:
+    """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores (pass 2)."""
+    root = library_for(assignment)
+    checks = importlib.import_module(profile(assignment).checks)
+    with Session(root, sandboxed=sandboxed) as session:
+        for _, cell in code_cells(nb):
+            cell.outputs = [] if is_test_cell(cell) else run_cell(session, cell.source, timeout)
+    count = 0
+    with Session(root, sandboxed=sandboxed) as session:
+        world = World(session)
+        for _, cell in code_cells(nb):
+            count += 1
+            cell.execution_count = count
+            if not is_test_cell(cell):
+                run_cell(session, cell.source, timeout)  # outputs of this pass are thrown away
+                continue
+            report, score = run_checks(
+                world, cell.source, checks, float(_meta(cell).get("points", 0))
+            )
+            cell.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text=report),
+                nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
+                                       execution_count=count),
+            ]  # fmt: skip
+    nb.metadata.setdefault("course", {})["sandbox"] = "bubblewrap" if sandboxed else "none"
+    return nb
+
+
+def trusted_run(assignment: str, sources: list[str], call: str, points: float = 1e9,
+                sandboxed: bool = True) -> tuple[str, float]:  # fmt: skip
+    """Run ``sources`` (cells) in a sandbox, then the test-cell source ``call`` the way autograde
+    does; return (report, score). For tests: the same data as a student's own check."""
+    checks = importlib.import_module(profile(assignment).checks)
+    with Session(library_for(assignment), sandboxed=sandboxed) as session:
+        for source in sources:
+            run_cell(session, source, 120.0)
+        return run_checks(World(session), call, checks, points)

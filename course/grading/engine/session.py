@@ -1,0 +1,197 @@
+"""One sandboxed agent and the trusted end of its channel.
+
+Every request has a deadline kept here, on the trusted side: a reply that does not come in time
+(an endless loop, a sleep, a blocked ``input()``) kills the sandbox. A sandbox that died (killed,
+``os._exit``, out of memory) is started again on the next request, and the cells that had run in
+it are run again, so one failure costs only the call it happened in.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .. import wire
+from ..core import CheckTimeout, current_deadline
+from . import sandbox
+
+READY_TIMEOUT = 60.0  # seconds for a new sandbox to start (Python, numpy, IPython)
+MAX_STARTS = 8  # sandboxes per notebook pass; after that every request fails at once
+
+
+class SandboxDied(Exception):
+    """The sandbox ended during a request (the student's code exited, crashed or ran out of
+    memory)."""
+
+
+class SandboxBroken(Exception):
+    """The sandbox answered something that is not a valid reply, or cannot be started."""
+
+
+class Session:
+    """Starts the agent, sends requests, enforces deadlines, restarts after failures."""
+
+    def __init__(self, root: Path, *, sandboxed: bool = True, limits: sandbox.Limits | None = None,
+                 replay_timeout: float = 120.0) -> None:  # fmt: skip
+        self.root, self.sandboxed = root, sandboxed
+        self.limits = limits or sandbox.Limits()
+        self.replay_timeout = replay_timeout
+        self.proc = None
+        self.generation = 0
+        self.starts = 0
+        self.history: list[str] = []  # cells that ran to the end, replayed after a restart
+        self.callbacks: dict[int, Callable[..., Any]] = {}
+        self.scratch: Path | None = None
+        self._deadline = 0.0
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def _start(self) -> None:
+        if self.starts >= MAX_STARTS:
+            raise SandboxBroken(f"the sandbox failed {MAX_STARTS} times; no more attempts")
+        self.starts += 1
+        self.generation += 1
+        self.scratch = Path(tempfile.mkdtemp(prefix="scratch-"))
+        self.proc = sandbox.start(self.root, self.scratch, self.sandboxed, self.limits)
+        self._deadline = time.monotonic() + READY_TIMEOUT
+        reply = self._read()
+        if not isinstance(reply, dict) or "ready" not in reply:
+            self.kill()
+            raise SandboxBroken("the sandbox did not start")
+        replayed, self.history = self.history, []
+        for source in replayed:  # bring the new sandbox to where the old one was
+            try:
+                self.exec(source, self.replay_timeout)
+            except (CheckTimeout, SandboxDied):
+                continue
+
+    def ensure(self) -> None:
+        """Start the sandbox if it is not running (after a failure, with the cells replayed)."""
+        if not self.alive():
+            self.kill()
+            self._start()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """End the sandbox and everything in it (bwrap's pid namespace goes with it)."""
+        if self.proc is not None:
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+            try:
+                os.killpg(self.proc.pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            self.proc = None
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+    def close(self) -> None:
+        self.kill()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- the channel ----------------------------------------------------------------------------
+    def _read_exact(self, n: int) -> bytes:
+        fd = self.proc.stdout.fileno()
+        chunks, left = [], n
+        while left:
+            wait = self._deadline - time.monotonic()
+            if wait <= 0:
+                raise CheckTimeout("timeout")
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                continue
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                raise SandboxDied("the sandbox ended")
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _read(self) -> Any:
+        return wire.Reader(self._read_exact).message()
+
+    def _send(self, value: Any, to_ref: Callable[[Any], Any]) -> None:
+        try:
+            wire.send(self.proc.stdin.fileno(), value, to_ref)
+        except (BrokenPipeError, OSError) as exc:
+            raise SandboxDied("the sandbox ended") from exc
+
+    def request(self, msg: dict, timeout: float, to_ref: Callable[[Any], Any],
+                from_wire: Callable[[Any], Any], bounded: bool = True) -> dict:  # fmt: skip
+        """Send ``msg`` and return the reply, answering callbacks meanwhile. ``timeout`` is cut
+        to the current sub-check's deadline. On a timeout or a broken reply the sandbox is
+        killed (it is restarted by the next request)."""
+        self.ensure()
+        budget = timeout
+        deadline = current_deadline() if bounded else None
+        if deadline is not None:
+            budget = min(budget, deadline - time.monotonic())
+        self._deadline = time.monotonic() + max(budget, 0.0)
+        try:
+            self._send(msg, to_ref)
+            while True:
+                reply = self._read()
+                if not isinstance(reply, dict):
+                    raise SandboxBroken("the sandbox sent something that is not a reply")
+                if "callback" not in reply:
+                    return reply
+                self._send(self._answer(reply, from_wire), to_ref)
+        except CheckTimeout:
+            self.kill()
+            raise CheckTimeout(f"this took longer than {budget:.3g} s (an endless loop?)") from None
+        except SandboxDied:
+            self.kill()
+            raise
+        except (wire.WireError, SandboxBroken, ValueError, OSError) as exc:
+            self.kill()
+            raise SandboxBroken(f"the sandbox's reply broke the protocol ({exc})") from None
+        except BaseException:
+            self.kill()  # the conversation cannot be resumed half-way
+            raise
+
+    def _answer(self, msg: dict, from_wire: Callable[[Any], Any]) -> dict:
+        """Run a grader function the student's code called back (a test function in ps1)."""
+        fn = self.callbacks.get(msg.get("callback"))
+        if fn is None:
+            return {"error": "unknown callback"}
+        try:
+            args, kwargs = from_wire(msg.get("args", [])), from_wire(msg.get("kwargs", {}))
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                return {"error": "bad callback arguments"}
+            return {"value": fn(*args, **kwargs)}
+        except Exception as exc:  # the student gave our function bad input
+            return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+    def exec(self, source: str, timeout: float) -> list[dict]:
+        """Run one notebook cell; return its outputs (plain dicts, checked by the caller)."""
+        reply = self.request({"op": "exec", "source": source}, timeout, _no_refs, _plain, False)
+        outputs = reply.get("outputs")
+        if not isinstance(outputs, list):
+            raise SandboxBroken("the sandbox sent no outputs")
+        self.history.append(source)
+        return outputs
+
+
+def _no_refs(obj: Any) -> Any:
+    raise TypeError(f"cannot send a {type(obj).__name__}")
+
+
+def _plain(value: Any) -> Any:
+    return value

@@ -1,0 +1,36 @@
+"""How a check touches the student's objects: the same code in their kernel and in the grader.
+
+In the student's kernel their objects are ordinary Python objects. In the autograder they live in
+the sandbox and the check holds stand-ins (:class:`~course.grading.engine.remote.Remote`): calls,
+attribute and item reads work the same on both; the two operations below differ, so checks use
+these functions instead of doing them by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+
+from .engine.remote import world_of
+
+
+def fill(obj: Any, attr: str, key: str, value: np.ndarray) -> None:
+    """``obj.attr[key][...] = value``, in place (e.g. known weights into a student's Linear)."""
+    world = world_of(obj)
+    if world is None:
+        getattr(obj, attr)[key][...] = value
+    else:
+        world.fill(obj, attr, key, value)
+
+
+def library(near: Any, module: str, name: str | None = None) -> Any:
+    """``module.name`` on the student's side of ``near``: the sandbox's copy (a stand-in) for an
+    object in the sandbox, this process's for a local one. Use it to build objects the student's
+    code will receive (a reference ``Sequential`` in ps3, a ``numpy.random.Generator``)."""
+    world = world_of(near)
+    if world is not None:
+        return world.library(module, name)
+    mod = importlib.import_module(module)
+    return getattr(mod, name) if name else mod
