@@ -10,6 +10,7 @@ STUDENT := $(VENV)/.installed-student
 TESTDEP := $(VENV)/.installed-test
 BENCHDEP := $(VENV)/.installed-bench
 BROWSER := $(VENV)/.browser-checked
+SANDBOX := $(VENV)/.sandbox-checked
 
 ARGS ?=
 PYTEST_ARGS ?=
@@ -44,6 +45,16 @@ $(BROWSER): $(TESTDEP)
 	  echo "!!! could not install chromium (need root and apt): the browser test will be SKIPPED"; }
 	@if command -v chromium >/dev/null 2>&1; then touch $@; fi
 
+# Autograding runs student code in a bubblewrap sandbox (Debian's bubblewrap package).
+$(SANDBOX): | $(PY)
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  echo ">>> installing Debian's bubblewrap, the autograder's sandbox"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  (apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1)) || \
+	  echo "!!! could not install bubblewrap (need root and apt): autograde will stop and say how to fix it"; }
+	@if command -v bwrap >/dev/null 2>&1; then touch $@; fi
+
 # --- the two main commands ---------------------------------------------------------------------
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -52,7 +63,7 @@ lab: $(STUDENT)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) \
 	  --LabApp.default_url=/lab/tree/lectures/README.md $(ROOT_FLAG) $(ARGS)
 
-test: $(TESTDEP) $(BROWSER)
+test: $(TESTDEP) $(BROWSER) $(SANDBOX)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(TESTDEP)
@@ -68,7 +79,7 @@ INSTRUCTOR := $(PY) -m course.instructor
 release: $(STUDENT)
 	$(INSTRUCTOR) release
 
-autograde: $(STUDENT)
+autograde: $(STUDENT) $(SANDBOX)
 	$(INSTRUCTOR) autograde --submissions $(SUBMISSIONS)
 
 feedback: $(STUDENT)
@@ -77,5 +88,5 @@ feedback: $(STUDENT)
 grades: $(STUDENT)
 	$(INSTRUCTOR) grades
 
-demo: $(STUDENT)
+demo: $(STUDENT) $(SANDBOX)
 	$(INSTRUCTOR) demo

@@ -9,7 +9,6 @@ stay away from the real gradebook.
 from __future__ import annotations
 
 import argparse
-import compileall
 import csv
 import os
 import shutil
@@ -49,15 +48,6 @@ def release(course_dir: Path = ROOT, ids: Sequence[str] = (), db_url: str | None
         nbgrader(course_dir, "generate_assignment", a, "--force", db_url=db_url)
 
 
-def compile_course(package: Path = ROOT / "course") -> bool:
-    """Byte-compile the course package, so that the grading kernels load bytecode.
-
-    Each hidden test cell imports a fresh copy of the grader (~20 modules). Without bytecode on
-    disk (PYTHONDONTWRITEBYTECODE set, as on this course's machines) every copy is compiled from
-    source again; compileall writes __pycache__ even then, and a stale file is just recompiled."""
-    return bool(compileall.compile_dir(str(package), quiet=2))
-
-
 def submitted_assignments(course_dir: Path, submissions: str = "submitted") -> list[str]:
     """Assignments that at least one student in ``submissions/<student>/<id>/`` handed in."""
     base = Path(course_dir) / submissions
@@ -66,24 +56,45 @@ def submitted_assignments(course_dir: Path, submissions: str = "submitted") -> l
 
 
 def autograde(
-    course_dir: Path = ROOT, submissions: str = "submitted", db_url: str | None = None
-) -> int:
+    course_dir: Path = ROOT, submissions: str = "submitted", db_url: str | None = None,
+    sandbox: bool = True,
+) -> int:  # fmt: skip
     """Autograde every student of every assignment present in ``submissions`` (one nbgrader run
-    per assignment, all students batched). Returns nbgrader's worst exit code: 1 means some
-    notebook failed to run; the other students are still graded."""
+    per assignment, all students batched). Student code runs in a bubblewrap sandbox; without
+    one autograde stops, unless ``sandbox=False`` (``--no-sandbox``: trusted submissions only).
+    Returns nbgrader's worst exit code: 1 means some notebook failed; the others are graded."""
     ids = submitted_assignments(course_dir, submissions)
     if not ids:
         print(
             f"no submissions found under {Path(course_dir) / submissions}/<student>/<assignment>/"
         )
         return 0
-    compile_course()
+    if sandbox:
+        from course.grading.engine.sandbox import INSTALL_HINT, problem
+
+        why = problem()
+        if why:
+            raise SystemExit(INSTALL_HINT.format(problem=why))
+    else:
+        print(
+            "WARNING: grading WITHOUT a sandbox (--no-sandbox): student code can reach this machine"
+        )
     codes = [
         nbgrader(course_dir, "autograde", a, "--force",
-                 f"--CourseDirectory.submitted_directory={submissions}", db_url=db_url, check=False)
+                 f"--CourseDirectory.submitted_directory={submissions}",
+                 f"--SandboxExecute.sandbox={sandbox}", db_url=db_url, check=False)
         for a in ids
     ]  # fmt: skip
     return max(codes)
+
+
+def sandbox_used(course_dir: Path, student: str, assignment: str) -> str:
+    """How a submission was graded, read from its autograded notebook: "bubblewrap" or "none"."""
+    path = Path(course_dir) / "autograded" / student / assignment / f"{assignment}.ipynb"
+    try:
+        return str(nbformat.read(path, 4).metadata.get("course", {}).get("sandbox", "unknown"))
+    except (OSError, ValueError):
+        return "unknown"
 
 
 def feedback(course_dir: Path = ROOT, db_url: str | None = None) -> None:
@@ -113,6 +124,7 @@ def grade_table(course_dir: Path = ROOT, db_url: str | None = None) -> list[dict
                     "written_score": round(sub.written_score, 3),
                     "max_written_score": sub.max_written_score,
                     "needs_manual_grade": bool(sub.needs_manual_grade),
+                    "sandbox": sandbox_used(course_dir, s.id, a.name),
                 })  # fmt: skip
     return sorted(rows, key=lambda r: (r["assignment"], r["student"]))
 
@@ -122,7 +134,7 @@ def grades(course_dir: Path = ROOT, out: Path | None = None, db_url: str | None 
     rows = grade_table(course_dir, db_url)
     out = Path(out or Path(course_dir) / "grades.csv")
     fields = ["student", "assignment", "code_score", "max_code_score", "written_score",
-              "max_written_score", "needs_manual_grade"]  # fmt: skip
+              "max_written_score", "needs_manual_grade", "sandbox"]  # fmt: skip
     with out.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
@@ -134,12 +146,14 @@ def grades(course_dir: Path = ROOT, out: Path | None = None, db_url: str | None 
 
 def print_table(rows: list[dict[str, object]]) -> None:
     """The grade table as aligned text."""
-    print(f"{'assignment':<16} {'student':<18} {'code':>12} {'written':>10}  manual?")
+    print(f"{'assignment':<16} {'student':<18} {'code':>12} {'written':>10}  manual?  sandbox")
     for r in rows:
         code = f"{r['code_score']:g}/{r['max_code_score']:g}"
         written = f"{r['written_score']:g}/{r['max_written_score']:g}"
         manual = "yes" if r["needs_manual_grade"] else ""
-        print(f"{r['assignment']:<16} {r['student']:<18} {code:>12} {written:>10}  {manual}")
+        sandbox = "" if r.get("sandbox") == "bubblewrap" else f"NO ({r.get('sandbox')})"
+        print(f"{r['assignment']:<16} {r['student']:<18} {code:>12} {written:>10}  {manual:<7}  "
+              f"{sandbox}")  # fmt: skip
 
 
 # --- building submissions (demo and tests) ----------------------------------------------------
@@ -217,11 +231,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--db-url", default=None, help="gradebook URL (default: gradebook.db)")
     p.add_argument("--out", type=Path, default=None, help="CSV path for `grades`")
     p.add_argument("--dest", type=Path, default=None, help="course directory for `demo`")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="autograde without bubblewrap (only where every submission is trusted)")  # fmt: skip
     a = p.parse_args(argv)
     if a.command == "release":
         release(a.course_dir, db_url=a.db_url)
     elif a.command == "autograde":
-        return autograde(a.course_dir, a.submissions, a.db_url)
+        return autograde(a.course_dir, a.submissions, a.db_url, sandbox=not a.no_sandbox)
     elif a.command == "feedback":
         feedback(a.course_dir, a.db_url)
     elif a.command == "grades":

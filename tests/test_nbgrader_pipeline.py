@@ -57,8 +57,8 @@ def pack(fixtures: dict) -> list[list[str]]:
     groups: list[list[str]] = []
     for name, f in fixtures.items():
         spot = None
-        if not f.get("kernel_only"):
-            spot = next((g for g in groups if not fixtures[g[0]].get("kernel_only")
+        if not f.get("trusted_only"):
+            spot = next((g for g in groups if not fixtures[g[0]].get("trusted_only")
                          and not any(set(fixtures[m]["scores"]) & set(f["scores"]) for m in g)),
                         None)  # fmt: skip
         if spot is None:
@@ -259,3 +259,18 @@ def test_feedback_and_grade_table(course, tmp_path):
     for a in IDS:
         assert float(rows["solved", a]["code_score"]) == float(rows["solved", a]["max_code_score"])
         assert float(rows["untouched", a]["code_score"]) == 0.0
+        assert rows["solved", a]["sandbox"] == "bubblewrap"
+
+
+def test_autograde_stops_and_says_how_to_fix_a_missing_sandbox(tmp_path, monkeypatch):
+    d = copy_course(tmp_path / "course")
+    submit(
+        d,
+        "someone",
+        "ps1_chain_rule",
+        nbformat.read(d / "assignments/ps1_chain_rule/ps1_chain_rule.ipynb", 4),
+    )
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
+    with pytest.raises(SystemExit, match="apt-get install bubblewrap"):
+        autograde(d, db_url=f"sqlite:///{tmp_path / 'gb.db'}")
+    assert not (d / "autograded").exists()

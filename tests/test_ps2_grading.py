@@ -3,8 +3,6 @@ loses exactly the expected points with the expected explanation, and hidden runs
 
 from __future__ import annotations
 
-import sys
-
 import nbformat
 import numpy as np
 import pytest
@@ -41,7 +39,7 @@ def test_solution_scores_full_marks_visible_and_hidden():
     assert_full_marks(NB, ps2)
 
 
-@pytest.mark.parametrize("name", [n for n, f in FIXTURES.items() if not f.get("kernel_only")])
+@pytest.mark.parametrize("name", [n for n, f in FIXTURES.items() if not f.get("trusted_only")])
 def test_fixture_loses_the_expected_points(name):
     assert_fixture_points(NB, CELLS, ps2, name, FIXTURES[name])
 
@@ -169,15 +167,3 @@ def test_extreme_inputs_catch_naive_sigmoid_and_tanh():
     for cls, call in ((NaiveSigmoid, "check_sigmoid"), (NaiveTanh, "check_tanh")):
         value, report = score(f"{call}(C)", {"C": cls}, ps2)
         assert value == 4.0 and "inf or NaN" in report, report
-
-
-def test_disabling_the_tripwire_scores_zero():
-    ns = answer_namespace(NB)
-
-    class Sneaky(ns["ReLU"]):
-        def forward(self, x):
-            sys.setprofile(None)
-            return super().forward(x)
-
-    value, report = score("check_relu(Sneaky)", {"Sneaky": Sneaky}, ps2)
-    assert value == 0.0 and "setprofile" in report

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 _SHAPE_WORDS = ("broadcast", "mismatch", "shapes", "aligned")
 _GRADING_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 

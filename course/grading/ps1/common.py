@@ -1,8 +1,12 @@
 """Shared by the ps1 checks: comparing with named wrong answers, inputs for visible and hidden runs.
 
 ``seed=None`` uses the fixed inputs of the notebook's visible checks; a seed draws other inputs
-(for hidden tests), and ``hidden=True`` keeps them out of the report. Student functions run
-through the reference tripwire: calling course.functional scores 0.
+(for hidden tests), and ``hidden=True`` keeps them out of the report.
+
+The checks call the student's functions directly: in the student's kernel they are the real
+functions; in the autograder they are stand-ins for functions in the sandbox (which has no
+course.functional to delegate to), so every argument is a fresh array, float or int, results come
+back as plain data, and a test function passed in (``f`` of ``central_difference``) is called back.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import numpy as np
 
 from ..core import Mistake
 from ..diagnose import as_array, check_values, close
-from ..tripwire import call_own_code
 
 Fn = Callable[..., object]
 Wrong = list[tuple[str, np.ndarray]]
@@ -66,7 +69,7 @@ def _inputs(hidden: bool, x: np.ndarray) -> str:
 
 def _finite(what: str, fn: Fn, x: np.ndarray, want: np.ndarray, cause: str) -> None:
     """``fn(x)`` is finite and right for inputs far out in the tails."""
-    got = as_array(call_own_code(fn, x.copy()), what)
+    got = as_array(fn(x.copy()), what)
     if got.shape != want.shape or not bool(np.isfinite(got).all()):
         raise Mistake(f"{what} returns nan or inf for inputs of size ~1000: {cause}")
     if not close(got, want, atol=1e-12):

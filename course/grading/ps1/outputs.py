@@ -9,7 +9,6 @@ import numpy as np
 from ... import functional as F
 from ..core import Mistake, SubCheck, grade_item
 from ..diagnose import as_array, check_unchanged, close
-from ..tripwire import call_own_code
 from .common import Fn, Wrong, _finite, _fmt, _inputs, _points, compare
 
 # --- items 4 and 5: sigmoid and tanh, derivatives from the output ----------------------------------
@@ -32,7 +31,7 @@ def _activation(
 ) -> float:
 
     def values() -> None:
-        compare(call_own_code(fn, x.copy()), ref(x), name, hidden, wrong_fwd(x), _inputs(hidden, x))
+        compare(fn(x.copy()), ref(x), name, hidden, wrong_fwd(x), _inputs(hidden, x))
 
     def tails() -> None:
         _finite(
@@ -45,7 +44,7 @@ def _activation(
 
     def from_output() -> None:
         ys = y.copy()
-        got = call_own_code(grad_fn, ys)
+        got = grad_fn(ys)
         compare(got, grad_ref(y), grad_name, hidden, wrong_grad(y), f"y = {_fmt(y)}" * (not hidden))
 
     return grade_item(
@@ -156,7 +155,7 @@ def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False)
 
     def values() -> None:
         zz = z.copy()
-        got = call_own_code(softmax, zz)
+        got = softmax(zz)
         check_unchanged(z, zz, "The logits given to softmax")
         whole = np.exp(z - z.max())
         wrong = [
@@ -185,7 +184,7 @@ def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False)
 
     def per_row() -> None:
         mixed = np.stack([z[0], z[1] + 1000.0])  # two rows on very different scales
-        got = as_array(call_own_code(softmax, mixed.copy()), "softmax")
+        got = as_array(softmax(mixed.copy()), "softmax")
         if not close(got, F.softmax(mixed, axis=1), atol=1e-12):
             raise Mistake(
                 "when one row's logits are ~1000 larger than another's, the other row "
@@ -214,7 +213,7 @@ def check_cross_entropy(
     want = float(-np.log(p[np.arange(n), y]).mean())
 
     def value() -> None:
-        got = as_array(call_own_code(cross_entropy, p.copy(), y.copy()), "cross_entropy")
+        got = as_array(cross_entropy(p.copy(), y.copy()), "cross_entropy")
         if got.size != 1:
             raise Mistake("cross_entropy should return one number, the mean over the batch")
         wrong = [
@@ -238,7 +237,7 @@ def check_cross_entropy(
         )
 
     def scalar() -> None:
-        got = call_own_code(cross_entropy, p.copy(), y.copy())
+        got = cross_entropy(p.copy(), y.copy())
         if np.ndim(got) != 0:
             raise Mistake("return a plain number (float(...)), not an array")
 
@@ -276,7 +275,7 @@ def check_softmax_ce_grad(grad_fn: Fn, *, seed: int | None = None, hidden: bool 
 
     def values() -> None:
         zz, yy = z.copy(), y.copy()
-        got = call_own_code(grad_fn, zz, yy)
+        got = grad_fn(zz, yy)
         check_unchanged(z, zz, "The logits given to softmax_ce_grad")
         compare(
             got,
@@ -291,7 +290,7 @@ def check_softmax_ce_grad(grad_fn: Fn, *, seed: int | None = None, hidden: bool 
         # Only stability is judged here (finite, rows sum to 0 as ŷ − y does), so that a wrong
         # formula is not penalised twice.
         big = 400 * z + 1000.0
-        got = as_array(call_own_code(grad_fn, big.copy(), y.copy()), "softmax_ce_grad")
+        got = as_array(grad_fn(big.copy(), y.copy()), "softmax_ce_grad")
         if got.shape != big.shape or not bool(np.isfinite(got).all()):
             raise Mistake("nan or inf for logits around 1000: compute ŷ with your stable softmax")
         if not close(got.sum(axis=1), np.zeros(n), atol=1e-9):

@@ -1,0 +1,4 @@
+# class: output-channel
+# what: an input transformer adds a last line `pass` to every cell's source before it runs
+# after: setup
+get_ipython().input_transformers_post.append(lambda lines: [*lines, "\n", "pass\n"])
