@@ -71,8 +71,22 @@ def test_hidden_mode_hides_exception_messages(capsys):
     hidden = capsys.readouterr().out
     grade_item("V", [SubCheck("leaky", 1, leaky)], reveal=True)
     visible = capsys.readouterr().out
-    assert "ValueError in" in hidden and "leaky()" in hidden and "incompatible shapes" in hidden
+    assert "raised ValueError because" in hidden and "incompatible shapes" in hidden
+    assert "leaky()" not in hidden and "leaky()" in visible  # the student names functions
     assert "size" not in hidden and "size" in visible
+
+
+def test_hidden_mode_names_no_exception_class_or_function_the_student_made_up(capsys):
+    class Seed2718Error(Exception):
+        pass
+
+    def shape_7_by_5() -> None:
+        raise Seed2718Error("7 5")
+
+    grade_item("H", [SubCheck("made up", 1, shape_7_by_5)], reveal=False)
+    hidden = capsys.readouterr().out
+    assert "raised an exception" in hidden
+    assert "2718" not in hidden and "7_by_5" not in hidden and "7 5" not in hidden
 
 
 def test_sub_check_time_limit(capsys):

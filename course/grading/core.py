@@ -8,6 +8,7 @@ each sub-check isolated, prints only to stdout, and always returns a clean float
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import math
 import os
@@ -60,12 +61,19 @@ def _student_frame(exc: BaseException) -> str:
 
 def explain(exc: BaseException, reveal: bool) -> str:
     """Student-facing text for a failed sub-check. With ``reveal=False`` (hidden tests) a crash
-    shows only its type and where it happened: numpy's messages quote shapes and values."""
+    shows only its type if that is a builtin one, and not where it happened: the student's code
+    chooses its messages, class and function names, and could write hidden data into them."""
     if isinstance(exc, Mistake):
         return str(exc)
     if isinstance(exc, CheckTimeout):
         return str(exc)
-    head = f"your code raised {getattr(exc, 'type_name', type(exc).__name__)}{_student_frame(exc)}"
+    name = getattr(exc, "type_name", type(exc).__name__)
+    if reveal:
+        head = f"your code raised {name}{_student_frame(exc)}"
+    elif isinstance(getattr(builtins, name, None), type) and name.endswith(("Error", "Exception")):
+        head = f"your code raised {name}"
+    else:
+        head = "your code raised an exception"
     text = str(exc)
     if isinstance(exc, ValueError) and any(w in text for w in _SHAPE_WORDS):
         head += " because two arrays have incompatible shapes: print the shapes you combine"
