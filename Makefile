@@ -9,6 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 STUDENT := $(VENV)/.installed-student
 TESTDEP := $(VENV)/.installed-test
 BENCHDEP := $(VENV)/.installed-bench
+INSTRDEP := $(VENV)/.installed-instructor
 BROWSER := $(VENV)/.browser-checked
 SANDBOX := $(VENV)/.sandbox-checked
 
@@ -29,6 +30,10 @@ $(STUDENT): requirements.txt pyproject.toml | $(PY)
 
 $(TESTDEP): $(STUDENT) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(INSTRDEP): $(STUDENT) pyproject.toml
+	$(PY) -m pip install -q -e '.[instructor]'
 	touch $@
 
 $(BENCHDEP): $(TESTDEP)
@@ -79,7 +84,7 @@ INSTRUCTOR := $(PY) -m course.instructor
 release: $(STUDENT)
 	$(INSTRUCTOR) release
 
-autograde: $(STUDENT) $(SANDBOX)
+autograde: $(INSTRDEP) $(SANDBOX)
 	$(INSTRUCTOR) autograde --submissions $(SUBMISSIONS)
 
 feedback: $(STUDENT)
@@ -88,5 +93,5 @@ feedback: $(STUDENT)
 grades: $(STUDENT)
 	$(INSTRUCTOR) grades
 
-demo: $(STUDENT) $(SANDBOX)
+demo: $(INSTRDEP) $(SANDBOX)
 	$(INSTRUCTOR) demo

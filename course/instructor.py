@@ -29,10 +29,18 @@ def assignments(course_dir: Path = ROOT) -> list[str]:
     return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
+def venv_on_path() -> None:
+    """nbgrader's Gradebook runs `alembic` from PATH: put this Python's bin/ first."""
+    exe = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != exe:
+        os.environ["PATH"] = f"{exe}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def nbgrader(course_dir: Path, *args: str, db_url: str | None = None, check: bool = True) -> int:
     """Run the nbgrader CLI in ``course_dir`` (the venv's bin/ first on PATH, for alembic)."""
+    venv_on_path()
     exe = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{exe}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = dict(os.environ)
     cmd = [str(exe / "nbgrader"), *args]
     if db_url:
         cmd.append(f"--CourseDirectory.db_url={db_url}")
@@ -55,19 +63,43 @@ def submitted_assignments(course_dir: Path, submissions: str = "submitted") -> l
     return [a for a in assignments(course_dir) if a in found]
 
 
+def ensure_released(course_dir: Path, ids: Sequence[str], db_url: str) -> None:
+    """Put each assignment into the gradebook if it is not there yet (a fresh clone has no
+    gradebook): generate_assignment into a scratch folder, so assignments/ is left alone."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    venv_on_path()
+    missing = []
+    with Gradebook(db_url) as gb:
+        for a in ids:
+            try:
+                gb.find_assignment(a)
+            except MissingEntry:
+                missing.append(a)
+    for a in missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"{a} is not in the gradebook yet: registering it (nbgrader generate_assignment)")
+            nbgrader(course_dir, "generate_assignment", a, "--force", "--log-level=ERROR",
+                     f"--CourseDirectory.release_directory={tmp}", db_url=db_url)  # fmt: skip
+
+
 def autograde(
     course_dir: Path = ROOT, submissions: str = "submitted", db_url: str | None = None,
-    sandbox: bool = True,
+    sandbox: bool = True, scheduler: str | None = None, workers: int | None = None,
 ) -> int:  # fmt: skip
-    """Autograde every student of every assignment present in ``submissions`` (one nbgrader run
-    per assignment, all students batched). Student code runs in a bubblewrap sandbox; without
-    one autograde stops, unless ``sandbox=False`` (``--no-sandbox``: trusted submissions only).
-    Returns nbgrader's worst exit code: 1 means some notebook failed; the others are graded."""
+    """Autograde every student of every assignment present in ``submissions``.
+
+    Each submission folder is normalised (the student's notebook found whatever its name), graded
+    in parallel on Dask (student code in a bubblewrap sandbox, every point from trusted checks;
+    results cached, so an interrupted run resumes), then recorded by one ``nbgrader autograde``
+    per assignment, the only writer of the gradebook. Ends with a summary: who was graded, who
+    was not and why, and what the class got wrong. Returns nbgrader's worst exit code."""
+    from course.grading.engine import batch
+
+    course_dir = Path(course_dir)
     ids = submitted_assignments(course_dir, submissions)
     if not ids:
-        print(
-            f"no submissions found under {Path(course_dir) / submissions}/<student>/<assignment>/"
-        )
+        print(f"no submissions found under {course_dir / submissions}/<student>/<assignment>/")
         return 0
     if sandbox:
         from course.grading.engine.sandbox import INSTALL_HINT, problem
@@ -79,13 +111,76 @@ def autograde(
         print(
             "WARNING: grading WITHOUT a sandbox (--no-sandbox): student code can reach this machine"
         )
-    codes = [
-        nbgrader(course_dir, "autograde", a, "--force",
-                 f"--CourseDirectory.submitted_directory={submissions}",
-                 f"--SandboxExecute.sandbox={sandbox}", db_url=db_url, check=False)
-        for a in ids
-    ]  # fmt: skip
+    db_url = db_url or f"sqlite:///{course_dir / 'gradebook.db'}"
+    ensure_released(course_dir, ids, db_url)
+    codes, summaries = [], []
+    with batch.Workers(scheduler, workers) as pool:
+        for a in ids:
+            codes.append(
+                _autograde_one(course_dir, submissions, a, db_url, pool, sandbox, summaries)
+            )
+    text = "\n\n".join(summaries)
+    print("\n" + text)
+    (course_dir / "autograde_report.txt").write_text(text + "\n")
+    print(f"\n(also in {course_dir / 'autograde_report.txt'})")
     return max(codes)
+
+
+WORK = ".grading"  # normalised submissions and the cache of graded notebooks (git-ignored)
+
+
+def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool: object,
+                   sandbox: bool, summaries: list[str]) -> int:  # fmt: skip
+    """Normalise, grade in parallel, record with nbgrader, summarise one assignment."""
+    from course.grading.engine import batch
+    from course.grading.submissions import normalize
+
+    work = course_dir / WORK
+    shutil.rmtree(work / "submitted", ignore_errors=True)
+    found = normalize(course_dir, submissions, a, work / "submitted")
+    notebooks = {f.student: work / "submitted" / f.student / a / f"{a}.ipynb"
+                 for f in found if f.path}  # fmt: skip
+    outcomes = batch.prefetch(a, notebooks, db_url, work / "cache", pool, sandboxed=sandbox)
+    code = nbgrader(
+        course_dir, "autograde", a, "--force", "--log-level=ERROR",
+        f"--CourseDirectory.submitted_directory={work / 'submitted'}",
+        f"--SandboxExecute.sandbox={sandbox}", f"--SandboxExecute.cache_dir={work / 'cache'}",
+        db_url=db_url, check=False,
+    )  # fmt: skip
+    summaries.append(summary(course_dir, a, found, outcomes))
+    return code
+
+
+def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> str:
+    """Who was graded, who was not and why, what was noticed, and what the class got wrong."""
+    from course.grading.classreport import class_mistakes, format_mistakes
+
+    graded = {
+        p.parts[-3] for p in (course_dir / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")
+    }
+    status = {o.student: o for o in outcomes}
+    lines = [
+        f"{assignment}: {len(found)} submission(s), {len(graded & {f.student for f in found})} graded"
+    ]
+    parallel = sum(o.status == "graded" for o in outcomes)
+    cached = sum(o.status == "cached" for o in outcomes)
+    lines.append(f"  graded now in parallel: {parallel}; from an earlier run: {cached}")
+    for f in found:
+        if f.note:
+            lines.append(f"  note  {f.student}: {f.note}")
+    for f in found:
+        if f.student in graded:
+            continue
+        why = (
+            f.problem
+            or (status[f.student].reason if f.student in status else "")
+            or ("nbgrader could not grade it (see the autograde log above)")
+        )
+        lines.append(f"  NOT GRADED  {f.student}: {why}")
+    lines.append(
+        format_mistakes(assignment, *class_mistakes(course_dir / "autograded", assignment))
+    )
+    return "\n".join(lines)
 
 
 def sandbox_used(course_dir: Path, student: str, assignment: str) -> str:
@@ -110,6 +205,7 @@ def grade_table(course_dir: Path = ROOT, db_url: str | None = None) -> list[dict
     from nbgrader.api import Gradebook, MissingEntry
 
     url = db_url or f"sqlite:///{Path(course_dir) / 'gradebook.db'}"
+    venv_on_path()
     rows = []
     with Gradebook(url) as gb:
         for a in gb.assignments:
@@ -231,13 +327,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--db-url", default=None, help="gradebook URL (default: gradebook.db)")
     p.add_argument("--out", type=Path, default=None, help="CSV path for `grades`")
     p.add_argument("--dest", type=Path, default=None, help="course directory for `demo`")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="address of a Dask scheduler (default: a local cluster on this machine)",
+    )
+    p.add_argument("--workers", type=int, default=None, help="local Dask workers (default: cores)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="autograde without bubblewrap (only where every submission is trusted)")  # fmt: skip
     a = p.parse_args(argv)
     if a.command == "release":
         release(a.course_dir, db_url=a.db_url)
     elif a.command == "autograde":
-        return autograde(a.course_dir, a.submissions, a.db_url, sandbox=not a.no_sandbox)
+        return autograde(
+            a.course_dir,
+            a.submissions,
+            a.db_url,
+            sandbox=not a.no_sandbox,
+            scheduler=a.scheduler,
+            workers=a.workers,
+        )
     elif a.command == "feedback":
         feedback(a.course_dir, a.db_url)
     elif a.command == "grades":

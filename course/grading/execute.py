@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 DISPLAY_ONLY = "display-only"
 
@@ -45,11 +45,23 @@ class SandboxExecute(NbGraderPreprocessor):
     timeout = Integer(120, help="Seconds one notebook cell may run.").tag(config=True)
     sandbox = Bool(True, help="Run student code in bubblewrap. Turn off only when every "
                    "submission is trusted; the grade table says so.").tag(config=True)  # fmt: skip
+    cache_dir = Unicode("", help="Folder of graded notebooks (see engine/cache.py): a notebook "
+                        "graded there already, e.g. by the Dask workers, is not graded again.").tag(
+        config=True
+    )  # fmt: skip
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
-        from .engine.runner import grade  # the engine is only needed when grading
+        from .engine import cache  # the engine is only needed when grading
+        from .engine.runner import grade
 
         assignment = resources["nbgrader"]["assignment"]
+        k = cache.key(nb, assignment, self.sandbox)
+        graded = cache.load(self.cache_dir or None, assignment, k)
+        if graded is not None and len(graded.cells) == len(nb.cells):
+            self.log.info("Graded %s already (cache)", assignment)
+            cache.copy_results(graded, nb)
+            return nb, resources
         self.log.info("Grading %s in %s", assignment, "a sandbox" if self.sandbox else "NO sandbox")
         grade(nb, assignment, sandboxed=self.sandbox, timeout=float(self.timeout))
+        cache.store(self.cache_dir or None, assignment, k, nb)
         return nb, resources

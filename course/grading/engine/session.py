@@ -169,15 +169,16 @@ class Session:
     def _answer(self, msg: dict, from_wire: Callable[[Any], Any]) -> dict:
         """Run a grader function the student's code called back (a test function in ps1)."""
         fn = self.callbacks.get(msg.get("callback"))
-        if fn is None:
-            return {"error": "unknown callback"}
+        args, kwargs = msg.get("args", []), msg.get("kwargs", {})
+        if fn is None or not isinstance(args, list) or not isinstance(kwargs, dict):
+            return {"error": {"type": "TypeError", "message": "bad call of a grader function"}}
+        if _holds_handle([args, kwargs]):  # using it would need a request inside this reply
+            return {"error": {"type": "TypeError", "message":
+                              "the grader's function takes numbers and arrays only"}}  # fmt: skip
         try:
-            args, kwargs = from_wire(msg.get("args", [])), from_wire(msg.get("kwargs", {}))
-            if not isinstance(args, list) or not isinstance(kwargs, dict):
-                return {"error": "bad callback arguments"}
             return {"value": fn(*args, **kwargs)}
-        except Exception as exc:  # the student gave our function bad input
-            return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        except Exception as exc:  # the student gave our function bad input: their error
+            return {"error": {"type": type(exc).__name__, "message": str(exc)[:500]}}
 
     def exec(self, source: str, timeout: float) -> list[dict]:
         """Run one notebook cell; return its outputs (plain dicts, checked by the caller)."""
@@ -187,6 +188,16 @@ class Session:
             raise SandboxBroken("the sandbox sent no outputs")
         self.history.append(source)
         return outputs
+
+
+def _holds_handle(value: Any) -> bool:
+    if isinstance(value, wire.Handle):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(map(_holds_handle, value))
+    if isinstance(value, dict):
+        return any(map(_holds_handle, value.values()))
+    return False
 
 
 def _no_refs(obj: Any) -> Any:

@@ -97,6 +97,37 @@ def check_dag(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> fl
 
 
 # --- item 3: central difference --------------------------------------------------------------------
+def _plain_numbers(name: str, t: object) -> None:
+    """Raise TypeError unless ``t`` is a real number, an array of them, or a list/tuple of these.
+
+    Anything else is refused before it is touched: in the autograder it would be a stand-in for an
+    object of the student's, and using it would call back into their code."""
+    if isinstance(t, (list, tuple)):
+        for item in t:
+            _plain_numbers(name, item)
+        return
+    if isinstance(t, np.ndarray) and t.dtype.kind in "biuf":
+        return
+    if isinstance(t, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return
+    raise TypeError(f"{name}() takes real numbers or arrays of them, not {type(t).__name__}")
+
+
+def _test_function(name: str, fn: Callable[[object], object]) -> Callable[[object], np.ndarray]:
+    """``fn`` as the ``f`` given to the student's central_difference, the same on both sides.
+
+    In the autograder ``f`` is called back over the channel: a NumPy scalar would arrive as a
+    Python float (no ``.shape``, no ``.astype``), so ``f`` always returns an array (0-d for a
+    float), which arrives as an array; and it accepts only plain numbers and arrays."""
+
+    def f(t):
+        _plain_numbers(name, t)
+        return np.asarray(fn(t))
+
+    f.__name__ = f.__qualname__ = name  # "sin() takes 1 positional argument ..."
+    return f
+
+
 def check_central_difference(
     central_difference: Fn, *, seed: int | None = None, hidden: bool = False
 ) -> float:
@@ -105,8 +136,8 @@ def check_central_difference(
     x = rng.uniform(-2, 2, 6) if seed is not None else np.array([1.0, -0.5, 2.0])
     c = float(rng.uniform(1.5, 3.0)) if seed is not None else 2.0
 
-    def cube(t):  # the central difference of c·x³ with step ε is exactly 3c·x² + c·ε²
-        return c * np.asarray(t, dtype=np.float64) ** 3
+    # the central difference of c·x³ with step ε is exactly 3c·x² + c·ε²
+    cube = _test_function("cube", lambda t: c * np.asarray(t, dtype=np.float64) ** 3)
 
     def formula() -> None:
         eps = 0.1
@@ -140,7 +171,9 @@ def check_central_difference(
         )
 
     def accurate() -> None:
-        got = as_array(central_difference(np.sin, x.copy(), 1e-5), "central_difference")
+        got = as_array(
+            central_difference(_test_function("sin", np.sin), x.copy(), 1e-5), "central_difference"
+        )
         if not close(got, np.cos(x), rtol=1e-7, atol=1e-9):
             raise Mistake(
                 "with f = sin and eps = 1e-5 the result should match cos x to about 1e-9 "
@@ -148,7 +181,7 @@ def check_central_difference(
             )
 
     def plain_float() -> None:
-        got = central_difference(np.exp, 0.5, 1e-5)
+        got = central_difference(_test_function("exp", np.exp), 0.5, 1e-5)
         compare(
             got,
             np.asarray(np.exp(0.5)),
