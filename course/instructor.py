@@ -40,7 +40,7 @@ def nbgrader(course_dir: Path, *args: str, db_url: str | None = None, check: boo
     """Run the nbgrader CLI in ``course_dir`` (the venv's bin/ first on PATH, for alembic)."""
     venv_on_path()
     exe = Path(sys.executable).parent
-    env = dict(os.environ)
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}  # SQLAlchemy's notes on nbgrader's own code
     cmd = [str(exe / "nbgrader"), *args]
     if db_url:
         cmd.append(f"--CourseDirectory.db_url={db_url}")
@@ -129,6 +129,14 @@ def autograde(
 WORK = ".grading"  # normalised submissions and the cache of graded notebooks (git-ignored)
 
 
+def cell_timeout(course_dir: Path) -> float:
+    """Seconds a notebook cell may run: ``c.SandboxExecute.timeout`` in nbgrader_config.py."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course_dir)).load_config()
+    return float(cfg.SandboxExecute.get("timeout", 120))
+
+
 def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool: object,
                    sandbox: bool, summaries: list[str]) -> int:  # fmt: skip
     """Normalise, grade in parallel, record with nbgrader, summarise one assignment."""
@@ -138,9 +146,9 @@ def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool
     work = course_dir / WORK
     shutil.rmtree(work / "submitted", ignore_errors=True)
     found = normalize(course_dir, submissions, a, work / "submitted")
-    notebooks = {f.student: work / "submitted" / f.student / a / f"{a}.ipynb"
-                 for f in found if f.path}  # fmt: skip
-    outcomes = batch.prefetch(a, notebooks, db_url, work / "cache", pool, sandboxed=sandbox)
+    notebooks = {f.student: work / "submitted" / f.student / a / f"{a}.ipynb" for f in found}
+    outcomes = batch.prefetch(a, notebooks, db_url, work / "cache", pool, sandboxed=sandbox,
+                              timeout=cell_timeout(course_dir))  # fmt: skip
     code = nbgrader(
         course_dir, "autograde", a, "--force", "--log-level=ERROR",
         f"--CourseDirectory.submitted_directory={work / 'submitted'}",
@@ -153,7 +161,7 @@ def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool
 
 def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> str:
     """Who was graded, who was not and why, what was noticed, and what the class got wrong."""
-    from course.grading.classreport import class_mistakes, format_mistakes
+    from course.grading.classreport import attention, class_mistakes, format_mistakes
 
     graded = {
         p.parts[-3] for p in (course_dir / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")
@@ -166,8 +174,13 @@ def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> s
     cached = sum(o.status == "cached" for o in outcomes)
     lines.append(f"  graded now in parallel: {parallel}; from an earlier run: {cached}")
     for f in found:
-        if f.note:
-            lines.append(f"  note  {f.student}: {f.note}")
+        notes = [f.note] if f.note else []
+        notes += [f.problem] if f.problem else []
+        done = course_dir / "autograded" / f.student / assignment / f"{assignment}.ipynb"
+        if f.student in graded:
+            notes += attention(done)
+        for note in notes:
+            lines.append(f"  note  {f.student}: {note}")
     for f in found:
         if f.student in graded:
             continue

@@ -68,3 +68,25 @@ def format_mistakes(assignment: str, students: int, mistakes: dict, top: int = 1
         for why, m in whys.most_common(2):
             lines.append(f"          {m:>4} × {why}")
     return "\n".join(lines)
+
+
+_PLAIN = {
+    "TimeoutError": "a cell ran past the time limit and was stopped",
+    "DeadKernelError": "a cell ended the process running the notebook (exit call, crash or memory)",
+    "MemoryError": "a cell ran out of memory",
+    "SandboxError": "the sandbox failed while running a cell",
+}
+
+
+def attention(path: Path) -> list[str]:
+    """Plain-words notes on an autograded notebook: cells that timed out, died or blew memory."""
+    try:
+        nb = nbformat.read(path, 4)
+    except (OSError, ValueError):
+        return ["the autograded notebook cannot be read"]
+    notes = []
+    for i, cell in enumerate(nb.cells, 1):
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error" and o.get("ename") in _PLAIN:
+                notes.append(f"{_PLAIN[o['ename']]} (cell {i}); the other items were graded")
+    return notes

@@ -10,6 +10,7 @@ wins a tie, then the newest file). A folder with no usable notebook gets a state
 from __future__ import annotations
 
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,42 @@ def choose(folder: Path, assignment: str, stubs: dict[str, str]) -> tuple[Path |
     return best, note, ""
 
 
+def repair(
+    nb: nbformat.NotebookNode, stubs: dict[str, str]
+) -> tuple[nbformat.NotebookNode, list[str]]:
+    """Make the notebook one nbgrader can grade, keeping every line of the student's code.
+
+    nbgrader stops the WHOLE batch on a notebook with old or empty nbgrader metadata, and fails
+    a notebook whose grade id appears twice. A duplicated cell (JupyterLab copy-paste) keeps its
+    id on the last copy only (the one whose definitions win when the notebook runs top to
+    bottom); the other copies become plain cells that still run. Returns (notebook, notes)."""
+    notes, seen = [], {}
+    for c in nb.cells:
+        meta = c.get("metadata", {})
+        nbg = meta.get("nbgrader")
+        if nbg is None:
+            continue
+        if not isinstance(nbg, dict) or nbg.get("schema_version") != 3 or not nbg.get("grade_id"):
+            del meta["nbgrader"]  # nothing nbgrader can use: a plain cell
+            continue
+        seen.setdefault(nbg["grade_id"], []).append(c)
+    dups = {g: cells for g, cells in seen.items() if len(cells) > 1}
+    for cells in dups.values():
+        for c in cells[:-1]:
+            del c.metadata["nbgrader"]
+    if dups:
+        notes.append("duplicated cells: " + ", ".join(f"{g} ({len(c)}×)" for g, c in dups.items())
+                     + "; graded the last copy, the others ran as plain cells")  # fmt: skip
+    changed = [g for g, cells in seen.items() if g in stubs and cells[-1].cell_type != "code"]
+    if changed:
+        notes.append("answer cell(s) turned into markdown/raw: " + ", ".join(changed))
+    missing = [g for g in stubs if g not in seen]
+    if missing:
+        notes.append("answer cell(s) without nbgrader metadata (copied or deleted): "
+                     + ", ".join(missing))  # fmt: skip
+    return nb, notes
+
+
 def normalize(course_dir: Path, submissions: str, assignment: str, dest: Path) -> list[Found]:
     """Copy every ``submissions/<student>/<assignment>/`` into ``dest`` with one notebook named
     ``<assignment>.ipynb`` (and nbgrader's timestamp.txt); return what was found for each."""
@@ -82,11 +119,19 @@ def normalize(course_dir: Path, submissions: str, assignment: str, dest: Path) -
         student = folder.parent.name
         nb, note, problem = choose(folder, assignment, stubs)
         found.append(Found(student, assignment, nb, note, problem))
-        if nb is None:
-            continue
         out = dest / student / assignment
         out.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(nb, out / f"{assignment}.ipynb")
+        if nb is None:  # graded as the untouched release: 0 points, and the reason is reported
+            release = Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb"
+            shutil.copy2(release, out / f"{assignment}.ipynb")
+            found[-1].problem += "; recorded as an empty submission (0 points)"
+            continue
+        with warnings.catch_warnings():  # nbformat's notes on duplicated cell ids: repaired below
+            warnings.simplefilter("ignore")
+            notebook = nbformat.read(nb, 4)
+        notebook, fixes = repair(notebook, stubs)
+        nbformat.write(notebook, out / f"{assignment}.ipynb")
+        found[-1].note = "; ".join(filter(None, [note, *fixes]))
         if (folder / "timestamp.txt").is_file():
             shutil.copy2(folder / "timestamp.txt", out / "timestamp.txt")
     return found

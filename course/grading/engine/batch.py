@@ -132,11 +132,12 @@ def prefetch(
         log(f"{assignment}: all {len(outcomes)} submission(s) already graded (cache)")
         return outcomes
     from distributed import as_completed
+    from tqdm import tqdm
 
-    start = time.perf_counter()
-    log(f"{assignment}: grading {len(todo)} submission(s) in parallel "
-        f"({len(outcomes)} from an earlier run)")  # fmt: skip
+    log(f"{assignment}: grading {len(todo)} submission(s) in parallel"
+        + (f" ({len(outcomes)} done in an earlier run)" if outcomes else ""))  # fmt: skip
     c = workers.client()
+    start = time.perf_counter()
     futures = {
         c.submit(
             grade_task,
@@ -149,15 +150,15 @@ def prefetch(
         ): s  # fmt: skip
         for s, (_, nb) in todo.items()
     }
-    for done, fut in enumerate(as_completed(futures), 1):
-        student = futures[fut]
-        elapsed = time.perf_counter() - start
-        try:
-            graded = nbformat.reads(fut.result(), 4)
-            cache.store(cache_dir, assignment, todo[student][0], graded)
-            outcomes.append(Outcome(student, "graded", elapsed))
-        except Exception as exc:  # left to nbgrader's own run, which records the failure
-            outcomes.append(Outcome(student, "failed", elapsed, f"{type(exc).__name__}: {exc}"))
-        eta = elapsed / done * (len(todo) - done)
-        log(f"  [{done}/{len(todo)}] {student}  ({elapsed:.0f} s, about {eta:.0f} s left)")
+    with tqdm(total=len(todo), unit="notebook", desc=assignment, smoothing=0.1) as bar:
+        for fut in as_completed(futures):
+            student = futures[fut]
+            elapsed = time.perf_counter() - start
+            try:
+                graded = nbformat.reads(fut.result(), 4)
+                cache.store(cache_dir, assignment, todo[student][0], graded)
+                outcomes.append(Outcome(student, "graded", elapsed))
+            except Exception as exc:  # left to nbgrader's own run, which records the failure
+                outcomes.append(Outcome(student, "failed", elapsed, f"{type(exc).__name__}: {exc}"))
+            bar.update()
     return outcomes

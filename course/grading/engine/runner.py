@@ -13,9 +13,11 @@ Two passes, each in a fresh sandbox:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,10 @@ _LIBRARIES: dict[str, Path] = {}
 
 
 def library_for(assignment: str) -> Path:
-    """The sandbox folder of ``assignment``, built once per process."""
+    """The sandbox folder of ``assignment``, built once per process (removed when it exits)."""
     if assignment not in _LIBRARIES:
+        if not _LIBRARIES:
+            atexit.register(lambda: [shutil.rmtree(p, True) for p in _LIBRARIES.values()])
         _LIBRARIES[assignment] = library.build(assignment, profile(assignment))
     return _LIBRARIES[assignment]
 
@@ -134,17 +138,21 @@ def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 
     """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores (pass 2)."""
     root = library_for(assignment)
     checks = importlib.import_module(profile(assignment).checks)
+    stuck = set()  # cells that ran out of time or ended the sandbox: pass 2 does not rerun them
     with Session(root, sandboxed=sandboxed) as session:
-        for _, cell in code_cells(nb):
+        for i, cell in code_cells(nb):
             cell.outputs = [] if is_test_cell(cell) else run_cell(session, cell.source, timeout)
+            if any(o.get("ename") in ("TimeoutError", "DeadKernelError") for o in cell.outputs):
+                stuck.add(i)
     count = 0
     with Session(root, sandboxed=sandboxed) as session:
         world = World(session)
-        for _, cell in code_cells(nb):
+        for i, cell in code_cells(nb):
             count += 1
             cell.execution_count = count
             if not is_test_cell(cell):
-                run_cell(session, cell.source, timeout)  # outputs of this pass are thrown away
+                if i not in stuck:  # outputs of this pass are thrown away
+                    run_cell(session, cell.source, timeout)
                 continue
             report, score = run_checks(
                 world, cell.source, checks, float(_meta(cell).get("points", 0))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NOBODY = 65534
+PYTHON = os.path.abspath(sys.executable)  # a relative path would not resolve inside the sandbox
 INSTALL_HINT = (
     "autograde runs every submission in a bubblewrap sandbox, and it could not start one here:\n"
     "  {problem}\n"
@@ -71,8 +72,7 @@ ENV = {
 def _python_dirs() -> list[Path]:
     """The folders this Python needs: its installation and, for a virtualenv, the env."""
     dirs = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
-    exe = Path(sys.executable)
-    dirs.add(exe.parent.resolve().parent)
+    dirs.add(Path(PYTHON).parent.resolve().parent)
     return sorted(d for d in dirs if not str(d).startswith("/usr"))
 
 
@@ -112,13 +112,13 @@ def bwrap_command(root: Path, scratch: Path, program: list[str] | None = None) -
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]  # fmt: skip
     else:
         cmd[1:1] = ["--unshare-user", "--cap-drop", "ALL"]
-    return [*cmd, *(program or [sys.executable, "-I", "-c", BOOT])]
+    return [*cmd, *(program or [PYTHON, "-I", "-c", BOOT])]
 
 
 def plain_command(root: Path) -> list[str]:
     """``--no-sandbox``: the same agent as a plain child process (no isolation but the process)."""
     boot = BOOT.replace("/sandbox", str(root))
-    return [sys.executable, "-I", "-c", boot]
+    return [PYTHON, "-I", "-c", boot]
 
 
 def start(root: Path, scratch: Path, sandboxed: bool, limits: Limits) -> subprocess.Popen:
@@ -143,7 +143,7 @@ def problem() -> str | None:
         return "the `bwrap` command was not found"
     probe = Path(os.environ.get("TMPDIR", "/tmp"))
     try:
-        cmd = bwrap_command(probe, probe, [sys.executable, "-I", "-c", "pass"])
+        cmd = bwrap_command(probe, probe, [PYTHON, "-I", "-c", "pass"])
         proc = subprocess.run(cmd, capture_output=True, timeout=30, text=True)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap failed to run: {exc}"
