@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+NOT_ATTEMPTED = "not attempted (the stub still raises NotImplementedError)"
 _TITLE = re.compile(r"^(?P<item>\S.*?) \(autograder, on data you have not seen\): ")
 _FAILED = re.compile(r"^  ✗ (?P<check>.+?)\s+0 / [\d.]+$")
 
@@ -49,6 +50,8 @@ def class_mistakes(autograded: Path, assignment: str) -> tuple[int, dict]:
                 continue
             text = "".join(o.get("text", "") for o in cell.get("outputs", []))
             for item, check, why in hidden_failures(text):
+                if "NotImplementedError" in why:  # the stub was left: not a mistake to report
+                    check, why = NOT_ATTEMPTED, ""
                 counts[item, check][0].add(student)
                 if why:
                     counts[item, check][1][why] += 1

@@ -154,7 +154,8 @@ CORPUS: dict[str, tuple[Break, dict[str, float], str]] = {
         "duplicated",
     ),
     "duplicated_test_cell": (duplicate("linear_test"), {}, "duplicated"),
-    "answer_to_markdown": (to_markdown("tanh"), {"tanh_test": 0.0}, "markdown"),
+    # nbgrader turns the cell back into code (its OverwriteCells), so the answer counts.
+    "answer_to_markdown": (to_markdown("tanh"), {}, "markdown"),
     "answer_metadata_stripped": (strip_metadata("sigmoid"), {}, "sigmoid"),
     "cells_reordered": (move_cell("euclidean", "setup"), {}, ""),
     "exit_in_answer": (add_cell("relu", "import os\nos._exit(1)"), {}, "ended the process"),

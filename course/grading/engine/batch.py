@@ -115,8 +115,9 @@ def prefetch(
     timeout: float = 120.0,
     log: Callable[[str], None] = print,
 ) -> list[Outcome]:
-    """Grade ``notebooks`` (student → path) into ``cache_dir``; results already there are kept."""
-    outcomes, todo = [], {}
+    """Grade ``notebooks`` (student → path) into ``cache_dir``; results already there are kept,
+    and identical notebooks (untouched releases, shared solutions) are graded once."""
+    outcomes, todo = [], {}  # todo: cache key → (notebook JSON, students)
     for student, path in sorted(notebooks.items()):
         try:
             nb = sanitize(nbformat.read(path, 4), assignment, student, db_url)
@@ -127,14 +128,15 @@ def prefetch(
         if cache.load(cache_dir, assignment, k) is not None:
             outcomes.append(Outcome(student, "cached"))
         else:
-            todo[student] = (k, nbformat.writes(nb))
+            todo.setdefault(k, (nbformat.writes(nb), []))[1].append(student)
     if not todo:
         log(f"{assignment}: all {len(outcomes)} submission(s) already graded (cache)")
         return outcomes
     from distributed import as_completed
     from tqdm import tqdm
 
-    log(f"{assignment}: grading {len(todo)} submission(s) in parallel"
+    waiting = sum(len(students) for _, students in todo.values())
+    log(f"{assignment}: grading {waiting} submission(s) in parallel"
         + (f" ({len(outcomes)} done in an earlier run)" if outcomes else ""))  # fmt: skip
     c = workers.client()
     start = time.perf_counter()
@@ -145,20 +147,21 @@ def prefetch(
             assignment,
             sandboxed,
             timeout,
-            key=f"grade-{assignment}-{s}",
+            key=f"grade-{assignment}-{k}",
             pure=False,
-        ): s  # fmt: skip
-        for s, (_, nb) in todo.items()
+        ): k  # fmt: skip
+        for k, (nb, _) in todo.items()
     }
-    with tqdm(total=len(todo), unit="notebook", desc=assignment, smoothing=0.1) as bar:
+    with tqdm(total=waiting, unit="notebook", desc=assignment, smoothing=0.1) as bar:
         for fut in as_completed(futures):
-            student = futures[fut]
+            k = futures[fut]
+            students = todo[k][1]
             elapsed = time.perf_counter() - start
             try:
-                graded = nbformat.reads(fut.result(), 4)
-                cache.store(cache_dir, assignment, todo[student][0], graded)
-                outcomes.append(Outcome(student, "graded", elapsed))
+                cache.store(cache_dir, assignment, k, nbformat.reads(fut.result(), 4))
+                outcomes += [Outcome(s, "graded", elapsed) for s in students]
             except Exception as exc:  # left to nbgrader's own run, which records the failure
-                outcomes.append(Outcome(student, "failed", elapsed, f"{type(exc).__name__}: {exc}"))
-            bar.update()
+                why = f"{type(exc).__name__}: {exc}"
+                outcomes += [Outcome(s, "failed", elapsed, why) for s in students]
+            bar.update(len(students))
     return outcomes
