@@ -13,6 +13,7 @@ they are checked against their expected scores and messages, through the sandbox
 from __future__ import annotations
 
 import nbformat
+import numpy as np
 import pytest
 from grading_helpers import (
     answer_namespace,
@@ -162,3 +163,11 @@ def test_student_check_and_autograder_agree(name):
                 f"{gid} {kind}: the reports differ\n--- student's check\n{own_report}"
                 f"--- autograder\n{report}"
             )
+
+
+@pytest.fixture(autouse=True)
+def _numpy_error_settings():
+    """The np.seterr notebook runs its setup cell in this process too: restore the settings."""
+    saved = np.geterr()
+    yield
+    np.seterr(**saved)
