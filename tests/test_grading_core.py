@@ -67,9 +67,9 @@ def test_hidden_mode_hides_exception_messages(capsys):
     def leaky() -> None:
         np.ones((5, 3)) @ np.ones((4, 2))
 
-    grade_item("H", [SubCheck("leaky", 1, leaky)], reveal=False)
+    grade_item("H", [SubCheck("leaky", 1, leaky)], hidden=True)
     hidden = capsys.readouterr().out
-    grade_item("V", [SubCheck("leaky", 1, leaky)], reveal=True)
+    grade_item("V", [SubCheck("leaky", 1, leaky)], hidden=False)
     visible = capsys.readouterr().out
     assert "raised ValueError because" in hidden and "incompatible shapes" in hidden
     assert "leaky()" not in hidden and "leaky()" in visible  # the student names functions
@@ -83,7 +83,7 @@ def test_hidden_mode_names_no_exception_class_or_function_the_student_made_up(ca
     def shape_7_by_5() -> None:
         raise Seed2718Error("7 5")
 
-    grade_item("H", [SubCheck("made up", 1, shape_7_by_5)], reveal=False)
+    grade_item("H", [SubCheck("made up", 1, shape_7_by_5)], hidden=True)
     hidden = capsys.readouterr().out
     assert "raised an exception" in hidden
     assert "2718" not in hidden and "7_by_5" not in hidden and "7 5" not in hidden

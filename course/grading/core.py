@@ -59,8 +59,8 @@ def _student_frame(exc: BaseException) -> str:
     return f" in {name}()" if name and name != "<module>" else ""
 
 
-def explain(exc: BaseException, reveal: bool) -> str:
-    """Student-facing text for a failed sub-check. With ``reveal=False`` (hidden tests) a crash
+def explain(exc: BaseException, hidden: bool) -> str:
+    """Student-facing text for a failed sub-check. With ``hidden=True`` a crash
     shows only its type if that is a builtin one, and not where it happened: the student's code
     chooses its messages, class and function names, and could write hidden data into them."""
     if isinstance(exc, Mistake):
@@ -68,7 +68,7 @@ def explain(exc: BaseException, reveal: bool) -> str:
     if isinstance(exc, CheckTimeout):
         return str(exc)
     name = getattr(exc, "type_name", type(exc).__name__)
-    if reveal:
+    if not hidden:
         head = f"your code raised {name}{_student_frame(exc)}"
     elif isinstance(getattr(builtins, name, None), type) and name.endswith(("Error", "Exception")):
         head = f"your code raised {name}"
@@ -77,7 +77,7 @@ def explain(exc: BaseException, reveal: bool) -> str:
     text = str(exc)
     if isinstance(exc, ValueError) and any(w in text for w in _SHAPE_WORDS):
         head += " because two arrays have incompatible shapes: print the shapes you combine"
-    if reveal:
+    if not hidden:
         msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
         return f"{head}: {msg}" if msg else head
     return head
@@ -163,15 +163,15 @@ def _fmt(x: float) -> str:
 
 
 def grade_item(
-    title: str, checks: list[SubCheck], *, reveal: bool = True, timeout: float | None = 20.0
+    title: str, checks: list[SubCheck], *, hidden: bool = False, timeout: float | None = 20.0
 ) -> float:
     """Run every sub-check isolated, print ✓/✗ with points and the likely mistake, return points.
 
-    ``reveal=False`` is for hidden tests: crashes are reported without numpy's message. A
-    :class:`Disqualified` failure, or a tampered numpy/builtins, makes the item score 0.
+    ``hidden=True`` is for hidden tests: crashes are reported without numpy's message. A
+    :class:`Disqualified` failure makes the item score 0.
     """
     maximum = sum(max(float(c.points), 0.0) for c in checks)
-    if not reveal:
+    if hidden:
         title = f"{title} (autograder, on data you have not seen)"
     try:
         lines, earned, void = [], 0.0, None
@@ -186,7 +186,7 @@ def grade_item(
                 if isinstance(exc, Disqualified) and void is not None:
                     lines.append("      (see above)")
                 else:
-                    lines.append(f"      {explain(exc, reveal)}")
+                    lines.append(f"      {explain(exc, hidden)}")
                 if isinstance(exc, Disqualified) and void is None:
                     void = exc
         score = 0.0 if void is not None else clean_score(earned, maximum)

@@ -1,7 +1,7 @@
 """Compare a submission's arrays with the reference and name the likely mistake.
 
 Comparisons use only ndarray operators and methods (C slots that notebook code cannot rebind),
-never ``np.allclose``. Messages never quote values; shapes only when ``reveal`` is true, because
+never ``np.allclose``. Messages never quote values; shapes only when ``hidden`` is false, because
 hidden tests must not leak their data into the feedback.
 """
 
@@ -48,17 +48,17 @@ def close(a: np.ndarray, b: np.ndarray, rtol: float = RTOL, atol: float = ATOL) 
     return bool((abs(a - b) <= atol + rtol * abs(b)).all())
 
 
-def _shape_text(shape: tuple[int, ...], reveal: bool) -> str:
-    return f" {shape}" if reveal else ""
+def _shape_text(shape: tuple[int, ...], hidden: bool) -> str:
+    return f" {shape}" if not hidden else ""
 
 
 def check_shape(
-    actual: np.ndarray, expected: np.ndarray, what: str, reveal: bool, expected_text: str
+    actual: np.ndarray, expected: np.ndarray, what: str, hidden: bool, expected_text: str
 ) -> None:
     """Same shape as the reference, else a Mistake (a transposed result is named as such)."""
     if actual.shape == expected.shape:
         return
-    got = _shape_text(actual.shape, reveal)
+    got = _shape_text(actual.shape, hidden)
     if actual.ndim == 2 and actual.shape == expected.shape[::-1]:
         hint = " and it holds the right numbers transposed" if close(actual.T, expected) else ""
         raise Mistake(
@@ -79,7 +79,7 @@ def check_values(
     expected: np.ndarray,
     what: str,
     *,
-    reveal: bool,
+    hidden: bool,
     expected_shape: str,
     wrong: Sequence[tuple[str, np.ndarray]] = (),
     rtol: float = RTOL,
@@ -93,7 +93,7 @@ def check_values(
     for why, value in wrong:  # a known mistake can change the shape, so look before the shape check
         if np.shape(value) != expected.shape and arr.shape == np.shape(value) and close(arr, value):
             raise Mistake(f"{what}: {why}")
-    check_shape(arr, expected, what, reveal, expected_shape)
+    check_shape(arr, expected, what, hidden, expected_shape)
     if close(arr, expected, rtol, atol):
         return
     if not bool(np.isfinite(arr).all()):
@@ -104,7 +104,7 @@ def check_values(
     if close(arr, -expected, rtol, atol):
         raise Mistake(f"{what} has the wrong sign")
     raise Mistake(
-        f"{what} does not match the reference" + (_worst(arr, expected) if reveal else "")
+        f"{what} does not match the reference" + (_worst(arr, expected) if not hidden else "")
     )
 
 

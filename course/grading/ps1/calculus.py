@@ -60,7 +60,7 @@ def check_chain(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> 
     """Item 1: ``dy_dx(x)`` for y = exp(sin(2x))."""
     x = _points(seed, [0.3, -1.2, 0.0, 0.7, 2.5])
     checks = _pointwise("dy_dx", dy_dx, chain_reference, _chain_wrong, x, hidden)
-    return grade_item("Chain rule along one path", checks, reveal=not hidden)
+    return grade_item("Chain rule along one path", checks, hidden=hidden)
 
 
 def dag_reference(x: np.ndarray) -> np.ndarray:
@@ -93,7 +93,7 @@ def check_dag(dy_dx: Fn, *, seed: int | None = None, hidden: bool = False) -> fl
     """Item 2: ``dag_dy_dx(x)`` for the graph where x feeds two paths."""
     x = _points(seed, [0.5, -1.0, 1.7, 0.0, -2.2])
     checks = _pointwise("dag_dy_dx", dy_dx, dag_reference, _dag_wrong, x, hidden)
-    return grade_item("Chain rule summed over paths", checks, reveal=not hidden)
+    return grade_item("Chain rule summed over paths", checks, hidden=hidden)
 
 
 # --- item 3: central difference --------------------------------------------------------------------
@@ -199,5 +199,5 @@ def check_central_difference(
             SubCheck("accurate to ~1e-9 on sin, elementwise", 0.5, accurate),
             SubCheck("works for a plain float x", 0.5, plain_float),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )

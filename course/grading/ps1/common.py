@@ -37,7 +37,7 @@ def compare(
             got,
             want,
             what,
-            reveal=not hidden,
+            hidden=hidden,
             expected_shape="the shape of the input",
             wrong=wrong,
             rtol=rtol,

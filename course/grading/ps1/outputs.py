@@ -54,7 +54,7 @@ def _activation(
             SubCheck(f"{name} stays finite for |x| ~ 1000", 0.5, tails),
             SubCheck(f"{grad_name}(y) from the output y", 1.0, from_output),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )
 
 
@@ -199,7 +199,7 @@ def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False)
             SubCheck("finite for logits ~1e3 (max subtracted)", 1.0, large),
             SubCheck("the max is taken per row", 0.5, per_row),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )
 
 
@@ -247,7 +247,7 @@ def check_cross_entropy(
             SubCheck("mean −log p of the true class", 1.5, value),
             SubCheck("returns a single number", 0.5, scalar),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )
 
 
@@ -302,5 +302,5 @@ def check_softmax_ce_grad(grad_fn: Fn, *, seed: int | None = None, hidden: bool 
             SubCheck("(ŷ − y) / N, shape (N, K)", 2.5, values),
             SubCheck("stable for logits ~1e3", 0.5, large),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )

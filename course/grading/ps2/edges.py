@@ -66,7 +66,7 @@ def _level(r: Result) -> int:
 
 
 def as_good_as_batch(
-    batch: list[Result], edge: list[Result], where: str, *, reveal: bool, finite: bool = False
+    batch: list[Result], edge: list[Result], where: str, *, hidden: bool, finite: bool = False
 ) -> None:
     """Each ``edge`` result is as good as the same ``batch`` result (see the module docstring);
     with ``finite``, every result that is a number must also be free of inf and NaN."""
@@ -86,11 +86,11 @@ def as_good_as_batch(
         if level == 3 and not e.shape:
             check_scalar(e.got, float(e.want), what)
         elif level == 3:
-            check_values(e.got, np.asarray(e.want), what, reveal=reveal, expected_shape=e.shape)
+            check_values(e.got, np.asarray(e.want), what, hidden=hidden, expected_shape=e.shape)
         elif level == 2 and not e.shape:
             as_scalar(e.got, what)
         elif level == 2:
-            check_shape(as_array(e.got, what), np.asarray(e.want), what, reveal, e.shape)
+            check_shape(as_array(e.got, what), np.asarray(e.want), what, hidden, e.shape)
 
 
 def edge_cases(
@@ -99,18 +99,18 @@ def edge_cases(
     big: str,
     big_points: float,
     *,
-    reveal: bool,
+    hidden: bool,
 ) -> list[SubCheck]:
     """The sub-checks every ps2 module gets besides its maths: a batch of one example, entries of
     size ~1e3, inputs left as they were. ``results(rows=..., big=...)`` runs the module (student's
     and reference) on one batch; its defaults are the ordinary batch."""
 
     def one() -> None:
-        as_good_as_batch(results(), results(rows=1), "on a batch of one example", reveal=reveal)
+        as_good_as_batch(results(), results(rows=1), "on a batch of one example", hidden=hidden)
 
     def large() -> None:
         as_good_as_batch(
-            results(), results(big=True), "on large inputs", reveal=reveal, finite=True
+            results(), results(big=True), "on large inputs", hidden=hidden, finite=True
         )
 
     return [

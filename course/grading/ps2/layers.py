@@ -29,7 +29,6 @@ def check_linear(
     Linear, *, seed: int = 0, n: int = 4, d_in: int = 3, d_out: int = 2, hidden: bool = False
 ) -> float:
     """Linear: y = x Wᵀ + b; ∂ℒ/∂x = gW, ∂ℒ/∂W += gᵀx, ∂ℒ/∂b += Σₙ gₙ. Needs d_in ≠ d_out, n > 1."""
-    reveal = not hidden
 
     def case(rows: int, offset: int = 0, big: bool = False):
         rng = np.random.default_rng([seed, rows, offset])
@@ -45,7 +44,7 @@ def check_linear(
         m, ref, x, _ = case(rows)
         y = own(m.forward, x)
         wrong = [("the bias is missing", ref.forward(x) - ref.params["bias"])]
-        check_values(y, ref.forward(x), "forward(x)", reveal=reveal,
+        check_values(y, ref.forward(x), "forward(x)", hidden=hidden,
                      expected_shape="(N, out_features)", wrong=wrong)  # fmt: skip
 
     def backward(rows: int = n, what: str = "all") -> None:
@@ -59,18 +58,18 @@ def check_linear(
         ref.forward(x)
         want = ref.backward(g)
         if what in ("input", "all"):
-            check_values(dx, want, "backward(grad_out) (the input gradient)", reveal=reveal,
+            check_values(dx, want, "backward(grad_out) (the input gradient)", hidden=hidden,
                          expected_shape="(N, in_features), like x",
                          wrong=[("it must be grad_out @ W, not the upstream gradient itself", g)])  # fmt: skip
         if what in ("weight", "all"):
             gw = ref.grads["weight"]
-            check_values(grad_of(m, "weight"), gw, "self.grads['weight']", reveal=reveal,
+            check_values(grad_of(m, "weight"), gw, "self.grads['weight']", hidden=hidden,
                          expected_shape="(out_features, in_features), like W",
                          wrong=[(f"divided by N: {_NOT_AVERAGE}", gw / rows),
                                 (f"multiplied by N: {_NOT_AVERAGE}", gw * rows)])  # fmt: skip
         if what in ("bias", "all"):
             gb = ref.grads["bias"]
-            check_values(grad_of(m, "bias"), gb, "self.grads['bias']", reveal=reveal,
+            check_values(grad_of(m, "bias"), gb, "self.grads['bias']", hidden=hidden,
                          expected_shape="(out_features,), like b",
                          wrong=[("not summed over the batch: ∂ℒ/∂b = Σₙ gₙ (sum over rows)", g),
                                 ("averaged over the batch instead of summed: ∂ℒ/∂b = Σₙ gₙ",
@@ -132,10 +131,10 @@ def check_linear(
             SubCheck("backward: bias gradient", 1.5, lambda: backward(what="bias")),
             SubCheck("parameter gradients accumulate (+=)", 1, accumulates),
             *edge_cases(
-                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 0.5, reveal=reveal
+                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 0.5, hidden=hidden
             ),  # fmt: skip
         ],
-        reveal=reveal,
+        hidden=hidden,
     )
 
 
@@ -174,7 +173,6 @@ def _activation(
     hidden: bool,
 ) -> float:
     """Forward, backward, N = 1, |x| ≈ 1e3 and no mutation for a parameter-free elementwise module."""
-    reveal = not hidden
 
     def data(rows: int, big: bool = False):
         rng = np.random.default_rng([seed, rows, int(big)])
@@ -184,7 +182,7 @@ def _activation(
     def forward() -> None:
         x, _ = data(n)
         y = own(build(cls).forward, x)
-        check_values(y, ref_cls().forward(x), "forward(x)", reveal=reveal,
+        check_values(y, ref_cls().forward(x), "forward(x)", hidden=hidden,
                      expected_shape="(N, D), like x", wrong=wrong_forward(x))  # fmt: skip
 
     def backward() -> None:
@@ -193,7 +191,7 @@ def _activation(
         own(m.forward, x)
         dx = own(m.backward, g)
         y = ref.forward(x)
-        check_values(dx, ref.backward(g), "backward(grad_out)", reveal=reveal,
+        check_values(dx, ref.backward(g), "backward(grad_out)", hidden=hidden,
                      expected_shape="(N, D), like x", wrong=wrong_backward(x, y, g))  # fmt: skip
 
     def results(rows: int = n, big: bool = False) -> list[Result]:
@@ -214,10 +212,10 @@ def _activation(
             SubCheck("forward: output shape and values", 1.5, forward),
             SubCheck("backward: input gradient", 1.5, backward),
             *edge_cases(
-                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 1, reveal=reveal
+                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 1, hidden=hidden
             ),  # fmt: skip
         ],
-        reveal=reveal,
+        hidden=hidden,
     )
 
 

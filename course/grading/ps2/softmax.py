@@ -27,13 +27,12 @@ def _logits(seed: int, rows: int, k: int, big: bool, tag: int = 0) -> tuple[np.n
 
 def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: bool = False) -> float:
     """Softmax over each row; backward is the Jacobian-vector product y ⊙ (g − ⟨g, y⟩)."""
-    reveal = not hidden
 
     def forward() -> None:
         z, _, _ = _logits(seed, n, k, False)
         y = own(build(Softmax).forward, z)
         e = np.exp(z - z.max(axis=0, keepdims=True))
-        check_values(y, F.softmax(z, axis=1), "forward(x)", reveal=reveal,
+        check_values(y, F.softmax(z, axis=1), "forward(x)", hidden=hidden,
                      expected_shape="(N, K), like x",
                      wrong=[("normalised over the batch (axis 0); each row must sum to 1",
                              e / e.sum(axis=0, keepdims=True)),
@@ -46,7 +45,7 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
         own(m.forward, z)
         dz = own(m.backward, g)
         y = ref.forward(z)
-        check_values(dz, ref.backward(g), "backward(grad_out)", reveal=reveal,
+        check_values(dz, ref.backward(g), "backward(grad_out)", hidden=hidden,
                      expected_shape="(N, K), like x",
                      wrong=[("only the diagonal of the Jacobian was used: J = diag(y) − y yᵀ, so "
                              "the result is y ⊙ (g − ⟨g, y⟩) per row", g * y * (1 - y)),
@@ -71,10 +70,10 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
             SubCheck("forward: output shape and values", 2, forward),
             SubCheck("backward: Jacobian-vector product", 3, backward),
             *edge_cases(
-                results, unchanged, "large logits (|x| ≈ 1e3): finite and right", 2, reveal=reveal
+                results, unchanged, "large logits (|x| ≈ 1e3): finite and right", 2, hidden=hidden
             ),  # fmt: skip
         ],
-        reveal=reveal,
+        hidden=hidden,
     )
 
 
@@ -82,7 +81,6 @@ def check_softmax_cross_entropy(
     SoftmaxCrossEntropy, *, seed: int = 0, n: int = 4, k: int = 3, hidden: bool = False
 ) -> float:
     """ℒ = −(1/N) Σₙ log softmax(zₙ)_{yₙ}; ∂ℒ/∂z = (softmax(z) − onehot(y)) / N. Needs n > 1."""
-    reveal = not hidden
 
     def run(rows: int = n, big: bool = False, onehot: bool = False, scale: float = 1.0):
         """(student's loss, student's gradient, reference loss, reference gradient); the
@@ -103,7 +101,7 @@ def check_softmax_cross_entropy(
 
     def gradient() -> None:
         _, dz, _, want = run()
-        check_values(_raised(dz), want, "backward() (∂ℒ/∂z)", reveal=reveal,
+        check_values(_raised(dz), want, "backward() (∂ℒ/∂z)", hidden=hidden,
                      expected_shape="(N, K), like the logits",
                      wrong=[("missing 1/N: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y)/N",
                              want * n),
@@ -119,7 +117,7 @@ def check_softmax_cross_entropy(
                 check_scalar(got, as_scalar(base, what), f"{what} with one-hot targets")
             else:
                 check_values(got, as_array(base, what), f"{what} with one-hot targets",
-                             reveal=reveal, expected_shape="(N, K), like the logits")  # fmt: skip
+                             hidden=hidden, expected_shape="(N, K), like the logits")  # fmt: skip
 
     def results(rows: int = n, big: bool = False) -> list[Result]:
         loss, dz, want, grad = run(rows, big)
@@ -138,10 +136,10 @@ def check_softmax_cross_entropy(
             SubCheck("one-hot targets give the same loss and gradient", 1, onehot),
             _scales_by_grad_out(lambda scale: run(scale=scale)[1]),
             *edge_cases(
-                results, unchanged, "large logits (|z| ≈ 1e3): finite and right", 1.5, reveal=reveal
+                results, unchanged, "large logits (|z| ≈ 1e3): finite and right", 1.5, hidden=hidden
             ),  # fmt: skip
         ],
-        reveal=reveal,
+        hidden=hidden,
     )
 
 
@@ -149,7 +147,6 @@ def check_euclidean_loss(
     EuclideanLoss, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False
 ) -> float:
     """ℒ = (1/N) Σₙ ½‖ŷₙ − yₙ‖²; ∂ℒ/∂ŷ = (ŷ − y) / N. Needs n > 1 and d > 1."""
-    reveal = not hidden
 
     def data(rows: int = n, big: bool = False) -> tuple[np.ndarray, np.ndarray]:
         rng = np.random.default_rng([seed, rows, int(big), 2])
@@ -175,7 +172,7 @@ def check_euclidean_loss(
 
     def gradient() -> None:
         _, grad, _, want = run()
-        check_values(_raised(grad), want, "backward() (∂ℒ/∂pred)", reveal=reveal,
+        check_values(_raised(grad), want, "backward() (∂ℒ/∂pred)", hidden=hidden,
                      expected_shape="(N, D), like pred",
                      wrong=[("missing 1/N: ∂ℒ/∂ŷ = (ŷ − y)/N", want * n),
                             ("an extra factor 2: the ½ cancels the 2 from the square", 2 * want)])  # fmt: skip
@@ -195,10 +192,10 @@ def check_euclidean_loss(
             SubCheck("backward: ∂ℒ/∂pred", 1.5, gradient),
             _scales_by_grad_out(lambda scale: run(scale=scale)[1]),
             *edge_cases(
-                results, unchanged, "large inputs (|ŷ| ≈ 1e3): finite and right", 0.5, reveal=reveal
+                results, unchanged, "large inputs (|ŷ| ≈ 1e3): finite and right", 0.5, hidden=hidden
             ),  # fmt: skip
         ],
-        reveal=reveal,
+        hidden=hidden,
     )
 
 

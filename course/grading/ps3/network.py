@@ -145,7 +145,7 @@ def check_build_mlp(
             SubCheck("activation='tanh' gives Tanh", 0.5, lambda: wiring("tanh", np.tanh)),
             SubCheck("seeded: reproducible, layers differ", 0.5, seeding),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )
 
 
@@ -343,5 +343,5 @@ def check_network_gradcheck(
             SubCheck("true errors: a right network, a deeper one", 1.0, matches("right", "deeper")),
             SubCheck("leaves the model as it was (twice in a row)", 1.0, clean),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )

@@ -122,7 +122,7 @@ def check_sgd(
             SubCheck("momentum: v ← μv + g, θ ← θ − ηv", 1.5, lambda: same(mu)),
             SubCheck("zero_grad clears every gradient", 0.5, zero),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )
 
 
@@ -255,7 +255,7 @@ def check_train(
             SubCheck("zero_grad, forward, backward, step per batch", 1.0, step_order),
             SubCheck("returns falling per-epoch losses", 1.0, learns),
         ],
-        reveal=not hidden,
+        hidden=hidden,
     )
 
 
@@ -325,6 +325,6 @@ def check_digits(
             SubCheck(f"test accuracy ≥ {FULL_ACCURACY:.0%}", 1.0, at_least(FULL_ACCURACY)),
             SubCheck(f"trained to ≥ {LEARNED_ACCURACY:.0%} within {TIME_BUDGET:.0f} s", 1.0, fast),
         ],
-        reveal=not hidden,
+        hidden=hidden,
         timeout=2 * TIME_BUDGET,
     )
