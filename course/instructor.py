@@ -91,9 +91,9 @@ def autograde(
 
     Each submission folder is normalised (the student's notebook found whatever its name), graded
     in parallel on Dask (student code in a bubblewrap sandbox, every point from trusted checks;
-    results cached, so an interrupted run resumes), then recorded by one ``nbgrader autograde``
-    per assignment, the only writer of the gradebook. Ends with a summary: who was graded, who
-    was not and why, and what the class got wrong. Returns nbgrader's worst exit code."""
+    results cached, so an interrupted run resumes) and recorded with nbgrader's own steps by this
+    process, the only writer of the gradebook. Ends with a summary: who was graded, who was not
+    and why, and what the class got wrong. Returns 1 if a submission could not be graded."""
     from course.grading.engine import batch
 
     course_dir = Path(course_dir)
@@ -139,24 +139,19 @@ def cell_timeout(course_dir: Path) -> float:
 
 def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool: object,
                    sandbox: bool, summaries: list[str]) -> int:  # fmt: skip
-    """Normalise, grade in parallel, record with nbgrader, summarise one assignment."""
+    """Normalise, grade in parallel and record, summarise one assignment; 1 if anyone failed."""
     from course.grading.engine import batch
     from course.grading.submissions import normalize
 
     work = course_dir / WORK
     shutil.rmtree(work / "submitted", ignore_errors=True)
     found = normalize(course_dir, submissions, a, work / "submitted")
-    notebooks = {f.student: work / "submitted" / f.student / a / f"{a}.ipynb" for f in found}
-    outcomes = batch.prefetch(a, notebooks, db_url, work / "cache", pool, sandboxed=sandbox,
-                              timeout=cell_timeout(course_dir))  # fmt: skip
-    code = nbgrader(
-        course_dir, "autograde", a, "--force", "--log-level=ERROR",
-        f"--CourseDirectory.submitted_directory={work / 'submitted'}",
-        f"--SandboxExecute.sandbox={sandbox}", f"--SandboxExecute.cache_dir={work / 'cache'}",
-        db_url=db_url, check=False,
+    outcomes = batch.grade_class(
+        course_dir, a, work / "submitted", [f.student for f in found], db_url, work / "cache",
+        pool, sandboxed=sandbox, timeout=cell_timeout(course_dir),
     )  # fmt: skip
     summaries.append(summary(course_dir, a, found, outcomes))
-    return code
+    return int(any(o.status == "failed" for o in outcomes))
 
 
 def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> str:
@@ -172,6 +167,9 @@ def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> s
     ]
     parallel = sum(o.status == "graded" for o in outcomes)
     cached = sum(o.status == "cached" for o in outcomes)
+    for o in outcomes:
+        if o.reason and o.status != "failed":
+            lines.append(f"  note  {o.student}: {o.reason}")
     lines.append(f"  graded now in parallel: {parallel}; from an earlier run: {cached}")
     for f in found:
         notes = [f.note] if f.note else []
@@ -187,7 +185,7 @@ def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> s
         why = (
             f.problem
             or (status[f.student].reason if f.student in status else "")
-            or ("nbgrader could not grade it (see the autograde log above)")
+            or "it could not be graded (see the messages above)"
         )
         lines.append(f"  NOT GRADED  {f.student}: {why}")
     lines.append(

@@ -1,11 +1,11 @@
-"""Grade a class in parallel on Dask, ahead of nbgrader's serial bookkeeping.
+"""Grade a class in parallel on Dask; record it in the instructor's process only.
 
 The instructor's process prepares each submission exactly as nbgrader's autograde would
-(nbgrader's own sanitizing preprocessors, reading the gradebook), and sends the notebook to a
-Dask worker, which grades it (:func:`runner.grade`: two sandboxes, trusted checks) and returns
-the graded notebook. The instructor's process stores it in the cache; then ``nbgrader autograde``
-runs as usual, finds every result there and only does its bookkeeping. Workers never touch the
-gradebook or the course directory: only the instructor's process writes them.
+(nbgrader's own sanitizing preprocessors, reading the gradebook) and sends the notebook to a Dask
+worker, which grades it (:func:`runner.grade`: two sandboxes, trusted checks) and returns the
+graded notebook, its scores and reports in its test cells. As results arrive, the instructor's
+process caches them (an interrupted run resumes from there) and records them with nbgrader's
+own steps (:mod:`.record`). Workers never touch the gradebook or the course directory.
 
 By default the cluster is a local one on this machine's cores, started and stopped here;
 ``scheduler="tcp://host:8786"`` sends the same work to an existing Dask cluster (its workers need
@@ -15,11 +15,13 @@ this package and bubblewrap installed).
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -34,25 +36,6 @@ class Outcome:
     status: str  # "graded", "cached", "failed"
     seconds: float = 0.0
     reason: str = ""
-
-
-def sanitize(nb: nbformat.NotebookNode, assignment: str, student: str, db_url: str,
-             course_id: str = "") -> nbformat.NotebookNode:  # fmt: skip
-    """The notebook as nbgrader's autograde will hand it to its Execute step."""
-    from nbgrader.preprocessors import (
-        CheckCellMetadata,
-        ClearOutput,
-        DeduplicateIds,
-        OverwriteCells,
-        OverwriteKernelspec,
-    )
-
-    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment,
-                              "student": student, "db_url": db_url, "course_id": course_id}}  # fmt: skip
-    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-                 CheckCellMetadata):  # fmt: skip
-        nb, resources = step().preprocess(nb, resources)
-    return nb
 
 
 def grade_task(notebook: str, assignment: str, sandboxed: bool, timeout: float) -> str:
@@ -104,9 +87,11 @@ class Workers:
         self._stack.close()
 
 
-def prefetch(
+def grade_class(
+    course_dir: Path,
     assignment: str,
-    notebooks: dict[str, Path],
+    submitted: Path,
+    students: list[str],
     db_url: str,
     cache_dir: Path,
     workers: Workers,
@@ -115,27 +100,50 @@ def prefetch(
     timeout: float = 120.0,
     log: Callable[[str], None] = print,
 ) -> list[Outcome]:
-    """Grade ``notebooks`` (student → path) into ``cache_dir``; results already there are kept,
-    and identical notebooks (untouched releases, shared solutions) are graded once."""
-    outcomes, todo = [], {}  # todo: cache key → (notebook JSON, students)
-    for student, path in sorted(notebooks.items()):
+    """Grade ``submitted/<student>/<assignment>/<assignment>.ipynb`` for every student on Dask and
+    record each result as it arrives. Results already in ``cache_dir`` are recorded at once, and
+    identical notebooks (untouched releases, say) are graded once."""
+    from .record import course_config, record, sanitize
+
+    config = course_config(course_dir)
+    release = Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb"
+    outcomes: list[Outcome] = []
+    todo: dict[str, tuple[str, list[str]]] = {}  # cache key → (notebook JSON, students)
+    ready: list[tuple[str, Any]] = []
+
+    def done(student: str, graded: Any, status: str, seconds: float = 0.0, why: str = "") -> None:
         try:
-            nb = sanitize(nbformat.read(path, 4), assignment, student, db_url)
-        except Exception as exc:  # nbgrader will meet the same problem and record it
-            outcomes.append(Outcome(student, "failed", reason=f"{type(exc).__name__}: {exc}"))
-            continue
+            record(
+                course_dir, submitted, assignment, student, copy.deepcopy(graded), db_url, config
+            )
+            outcomes.append(Outcome(student, status, seconds, why))
+        except Exception as exc:  # a grade that cannot be recorded is reported, never lost silently
+            outcomes.append(Outcome(student, "failed", seconds, f"recording failed: {exc}"))
+
+    for student in sorted(students):
+        path = Path(submitted) / student / assignment / f"{assignment}.ipynb"
+        why = ""
+        try:
+            nb = sanitize(nbformat.read(path, 4), assignment, student, db_url, config)
+        except Exception as exc:  # nbgrader cannot use it: graded as the untouched release
+            why = f"nbgrader could not read the notebook ({type(exc).__name__}: {exc}); graded as empty"
+            nb = sanitize(nbformat.read(release, 4), assignment, student, db_url, config)
         k = cache.key(nb, assignment, sandboxed)
-        if cache.load(cache_dir, assignment, k) is not None:
-            outcomes.append(Outcome(student, "cached"))
+        graded = cache.load(cache_dir, assignment, k)
+        if graded is not None and len(graded.cells) == len(nb.cells):
+            cache.copy_results(graded, nb)
+            ready.append((student, nb, why))
         else:
-            todo.setdefault(k, (nbformat.writes(nb), []))[1].append(student)
+            todo.setdefault(k, (nbformat.writes(nb), []))[1].append((student, why))
+    for student, nb, why in ready:
+        done(student, nb, "cached", why=why)
     if not todo:
         log(f"{assignment}: all {len(outcomes)} submission(s) already graded (cache)")
         return outcomes
     from distributed import as_completed
     from tqdm import tqdm
 
-    waiting = sum(len(students) for _, students in todo.values())
+    waiting = sum(len(group) for _, group in todo.values())
     log(f"{assignment}: grading {waiting} submission(s) in parallel"
         + (f" ({len(outcomes)} done in an earlier run)" if outcomes else ""))  # fmt: skip
     c = workers.client()
@@ -155,13 +163,13 @@ def prefetch(
     with tqdm(total=waiting, unit="notebook", desc=assignment, smoothing=0.1) as bar:
         for fut in as_completed(futures):
             k = futures[fut]
-            students = todo[k][1]
-            elapsed = time.perf_counter() - start
+            text, group = todo[k]
             try:
-                cache.store(cache_dir, assignment, k, nbformat.reads(fut.result(), 4))
-                outcomes += [Outcome(s, "graded", elapsed) for s in students]
-            except Exception as exc:  # left to nbgrader's own run, which records the failure
-                why = f"{type(exc).__name__}: {exc}"
-                outcomes += [Outcome(s, "failed", elapsed, why) for s in students]
-            bar.update(len(students))
+                graded = nbformat.reads(fut.result(), 4)
+            except Exception:  # a worker failed (lost, no sandbox there): grade it here instead
+                graded = nbformat.reads(grade_task(text, assignment, sandboxed, timeout), 4)
+            cache.store(cache_dir, assignment, k, graded)
+            for student, why in group:
+                done(student, graded, "graded", time.perf_counter() - start, why)
+            bar.update(len(group))
     return outcomes
