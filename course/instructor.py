@@ -156,7 +156,12 @@ def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool
 
 def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> str:
     """Who was graded, who was not and why, what was noticed, and what the class got wrong."""
-    from course.grading.classreport import attention, class_mistakes, format_mistakes
+    from course.grading.classreport import (
+        attention,
+        class_mistakes,
+        format_mistakes,
+        write_report,
+    )
 
     graded = {
         p.parts[-3] for p in (course_dir / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")
@@ -188,9 +193,12 @@ def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> s
             or "it could not be graded (see the messages above)"
         )
         lines.append(f"  NOT GRADED  {f.student}: {why}")
+    attention_lines = [ln.strip() for ln in lines[2:]]
     lines.append(
         format_mistakes(assignment, *class_mistakes(course_dir / "autograded", assignment))
     )
+    page, table = write_report(course_dir, assignment, attention_lines)
+    lines.append(f"class report: {page} (and {table.name})")
     return "\n".join(lines)
 
 

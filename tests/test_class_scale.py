@@ -141,3 +141,37 @@ def test_a_half_written_or_corrupt_result_is_never_taken_for_a_grade(tmp_path):
     assert cache.load(tmp_path, A, "k") is None  # graded again
     (tmp_path / A / "j.ipynb.tmp").write_text("{}")
     assert cache.load(tmp_path, A, "j") is None
+
+
+@pytest.mark.browser
+def test_the_class_report_page_shows_counts_plots_and_attention(graded):
+    """Open reports/ps2_modules.html in the real browser and read what it shows."""
+    from test_browser import CHROMIUM, CHROMIUM_FLAGS, _loud_skip
+
+    if not CHROMIUM.exists():
+        _loud_skip(f"{CHROMIUM} not found")
+    from playwright.sync_api import sync_playwright
+
+    d, _, _ = graded
+    page_path = d / "reports" / f"{A}.html"
+    rows = list(csv.DictReader(open(d / "reports" / f"{A}.csv")))
+    bias = [r for r in rows if r["mistake"].startswith("self.grads['bias']: averaged")]
+    assert [int(r["students"]) for r in bias] == [3]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_FLAGS)  # fmt: skip
+        try:
+            page = browser.new_page()
+            page.goto(page_path.as_uri())
+            assert page.locator("#students").inner_text().startswith(f"{len(expected())} students")
+            row = page.locator("#mistakes tr", has_text="averaged over the batch")
+            assert row.locator("td").nth(3).inner_text() == "3"
+            width = page.eval_on_selector("#histograms", "img => img.naturalWidth")
+            assert width > 300  # the histograms decoded and drew
+            attention = page.locator("#attention").inner_text()
+            for name in ("not_json", "renamed_copy_of", "duplicated_answer_cell"):
+                assert name in attention
+            page.screenshot(path=str(Path(__file__).parent / "artifacts" / "class_report.png"),
+                            full_page=True)  # fmt: skip
+        finally:
+            browser.close()

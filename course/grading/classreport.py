@@ -93,3 +93,104 @@ def attention(path: Path) -> list[str]:
             if o.get("output_type") == "error" and o.get("ename") in _PLAIN:
                 notes.append(f"{_PLAIN[o['ename']]} (cell {i}); the other items were graded")
     return notes
+
+
+# --- the class report page ---------------------------------------------------------------------
+def item_scores(autograded: Path, assignment: str) -> dict[str, list[float]]:
+    """Test-cell grade id → every student's score for it, from the autograded notebooks."""
+    scores: dict[str, list[float]] = defaultdict(list)
+    for path in sorted(Path(autograded).glob(f"*/{assignment}/{assignment}.ipynb")):
+        try:
+            nb = nbformat.read(path, 4)
+        except (OSError, ValueError):
+            continue
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if not (meta.get("grade") and cell.get("cell_type") == "code"):
+                continue
+            results = [
+                o for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"
+            ]
+            try:
+                scores[meta["grade_id"]].append(float(results[-1]["data"]["text/plain"]))
+            except (IndexError, KeyError, ValueError):
+                scores[meta["grade_id"]].append(0.0)
+    return dict(scores)
+
+
+def _histograms(scores: dict[str, list[float]], points: dict[str, float]) -> str:
+    """One small histogram per item, as an inline PNG (data URI)."""
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+
+    n = max(len(scores), 1)
+    fig = Figure(figsize=(2.3 * n, 2.2), layout="constrained")
+    for i, (gid, values) in enumerate(scores.items()):
+        ax = fig.add_subplot(1, n, i + 1)
+        top = points.get(gid) or max(values + [1.0])
+        ax.hist(values, bins=min(10, max(int(top * 2), 1)), range=(0, top), color="#4477aa")
+        ax.set_title(gid, fontsize=9)
+        ax.set_xlabel("points", fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.axes[0].set_ylabel("students", fontsize=8)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def write_report(
+    course_dir: Path, assignment: str, attention_lines: list[str]
+) -> tuple[Path, Path]:
+    """reports/<assignment>.html (score distributions, mistakes, who needs attention) and
+    reports/<assignment>.csv (one row per item and diagnosed mistake)."""
+    import csv
+    import html
+
+    autograded = Path(course_dir) / "autograded"
+    students, mistakes = class_mistakes(autograded, assignment)
+    scores = item_scores(autograded, assignment)
+    release = Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb"
+    points = {c.metadata.nbgrader.grade_id: float(c.metadata.nbgrader.points)
+              for c in nbformat.read(release, 4).cells
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+              and c.cell_type == "code"}  # fmt: skip
+    out = Path(course_dir) / "reports"
+    out.mkdir(exist_ok=True)
+    rows = []
+    for (item, check), (n, whys) in sorted(mistakes.items(), key=lambda kv: -kv[1][0]):
+        for why, m in whys.most_common() or [("", n)]:
+            rows.append({"item": item, "sub_check": check, "mistake": why, "students": m,
+                         "share": round(m / max(students, 1), 4)})  # fmt: skip
+    with (out / f"{assignment}.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["item", "sub_check", "mistake", "students", "share"])
+        w.writeheader()
+        w.writerows(rows)
+    e = html.escape
+    table = "\n".join(
+        f"<tr><td>{e(r['item'])}</td><td>{e(r['sub_check'])}</td><td>{e(r['mistake'])}</td>"
+        f"<td class=n>{r['students']}</td><td class=n>{r['share']:.0%}</td></tr>"
+        for r in rows
+    )
+    means = "".join(
+        f"<tr><td>{e(g)}</td><td class=n>{sum(v) / len(v):.2f} / {points.get(g, 0):g}</td>"
+        f"<td class=n>{sum(x == points.get(g) for x in v)} of {len(v)}</td></tr>"
+        for g, v in scores.items()
+    )
+    attention_html = "".join(f"<li>{e(a)}</li>" for a in attention_lines) or "<li>none</li>"
+    img = _histograms(scores, points) if scores else ""
+    page = f"""<!doctype html><meta charset=utf-8><title>Class report: {e(assignment)}</title>
+<style>body{{font:14px sans-serif;margin:2em}} td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}
+.n{{text-align:right}} table{{border-collapse:collapse}}</style>
+<h1>Class report: {e(assignment)}</h1>
+<p id=students>{students} students autograded.</p>
+<h2>Scores per item</h2><img id=histograms alt="score distribution per item" src="{img}">
+<table id=items><tr><th>item</th><th>mean</th><th>full marks</th></tr>{means}</table>
+<h2>Most frequent mistakes (hidden checks)</h2>
+<table id=mistakes><tr><th>item</th><th>sub-check</th><th>diagnosis</th><th>students</th><th>share</th></tr>
+{table}</table>
+<h2>Submissions that need attention</h2><ul id=attention>{attention_html}</ul>
+"""
+    (out / f"{assignment}.html").write_text(page)
+    return out / f"{assignment}.html", out / f"{assignment}.csv"
