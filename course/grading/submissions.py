@@ -28,28 +28,30 @@ class Found:
     problem: str = ""  # why nothing can be graded
 
 
-def _answers(path: Path, stubs: dict[str, str]) -> int:
+def _answers(path: Path, stubs: dict[str, tuple[str, str]]) -> int:
     """How many answer cells of the release this notebook changed (-1 if it is unreadable)."""
     nb = nbformat.read(path, 4)
     changed = 0
     for c in nb.cells:
         gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid in stubs and c.get("source", "") != stubs[gid]:
+        if gid in stubs and c.get("source", "") != stubs[gid][0]:
             changed += 1
     return changed
 
 
-def release_stubs(release: Path) -> dict[str, str]:
-    """grade_id → source of each answer cell in the released notebook."""
+def release_stubs(release: Path) -> dict[str, tuple[str, str]]:
+    """grade_id → (source, cell type) of each answer cell in the released notebook."""
     nb = nbformat.read(release, 4)
     return {
-        c.metadata["nbgrader"]["grade_id"]: c.source
+        c.metadata["nbgrader"]["grade_id"]: (c.source, c.cell_type)
         for c in nb.cells
         if c.get("metadata", {}).get("nbgrader", {}).get("solution")
     }
 
 
-def choose(folder: Path, assignment: str, stubs: dict[str, str]) -> tuple[Path | None, str, str]:
+def choose(
+    folder: Path, assignment: str, stubs: dict[str, tuple[str, str]]
+) -> tuple[Path | None, str, str]:
     """(notebook, note, problem) for one submission folder."""
     candidates = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if not candidates:
@@ -72,7 +74,7 @@ def choose(folder: Path, assignment: str, stubs: dict[str, str]) -> tuple[Path |
 
 
 def repair(
-    nb: nbformat.NotebookNode, stubs: dict[str, str]
+    nb: nbformat.NotebookNode, stubs: dict[str, tuple[str, str]]
 ) -> tuple[nbformat.NotebookNode, list[str]]:
     """Make the notebook one nbgrader can grade, keeping every line of the student's code.
 
@@ -97,9 +99,9 @@ def repair(
     if dups:
         notes.append("duplicated cells: " + ", ".join(f"{g} ({len(c)}×)" for g, c in dups.items())
                      + "; graded the last copy, the others ran as plain cells")  # fmt: skip
-    changed = [g for g, cells in seen.items() if g in stubs and cells[-1].cell_type != "code"]
+    changed = [g for g, cells in seen.items() if g in stubs and cells[-1].cell_type != stubs[g][1]]
     if changed:
-        notes.append("answer cell(s) turned into markdown/raw: " + ", ".join(changed))
+        notes.append("answer cell(s) of another cell type than released: " + ", ".join(changed))
     missing = [g for g in stubs if g not in seen]
     if missing:
         notes.append("answer cell(s) without nbgrader metadata (copied or deleted): "

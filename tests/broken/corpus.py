@@ -155,7 +155,7 @@ CORPUS: dict[str, tuple[Break, dict[str, float], str]] = {
     ),
     "duplicated_test_cell": (duplicate("linear_test"), {}, "duplicated"),
     # nbgrader turns the cell back into code (its OverwriteCells), so the answer counts.
-    "answer_to_markdown": (to_markdown("tanh"), {}, "markdown"),
+    "answer_to_markdown": (to_markdown("tanh"), {}, "another cell type"),
     "answer_metadata_stripped": (strip_metadata("sigmoid"), {}, "sigmoid"),
     "cells_reordered": (move_cell("euclidean", "setup"), {}, ""),
     "exit_in_answer": (add_cell("relu", "import os\nos._exit(1)"), {}, "ended the process"),
