@@ -1,6 +1,6 @@
 """Grade one notebook: its outputs from one sandbox, its points from trusted checks.
 
-Two passes, each in a fresh sandbox:
+Two passes, each in a fresh sandbox, running at the same time:
 
 1. **Outputs.** Every code cell except test cells and display-only cells runs as the student
    wrote it; its outputs go into the autograded notebook (and so into the feedback). This
@@ -19,6 +19,7 @@ import importlib
 import io
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -134,34 +135,48 @@ def _one_call(world: World, call: cells.CheckCall, checks: Any) -> float:
         return 0.0
 
 
-def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 120.0) -> Any:
-    """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores (pass 2)."""
-    root = library_for(assignment)
-    checks = importlib.import_module(profile(assignment).checks)
-    stuck = set()  # cells that ran out of time or ended the sandbox: pass 2 does not rerun them
+def _outputs_pass(nb: Any, root: Path, sandboxed: bool, timeout: float) -> dict[int, list]:
+    """Pass 1: every cell but the test cells, for the outputs the student will see."""
     with Session(root, sandboxed=sandboxed) as session:
-        for i, cell in code_cells(nb):
-            cell.outputs = [] if is_test_cell(cell) else run_cell(session, cell.source, timeout)
-            if any(o.get("ename") in ("TimeoutError", "DeadKernelError") for o in cell.outputs):
-                stuck.add(i)
-    count = 0
+        return {i: run_cell(session, cell.source, timeout)
+                for i, cell in code_cells(nb) if not is_test_cell(cell)}  # fmt: skip
+
+
+def _points_pass(nb: Any, root: Path, checks: Any, sandboxed: bool, timeout: float) -> dict:
+    """Pass 2: the same cells again (outputs thrown away), and each test cell's checks run here;
+    returns {cell index: (report, score)}."""
+    results = {}
     with Session(root, sandboxed=sandboxed) as session:
         world = World(session)
         for i, cell in code_cells(nb):
-            count += 1
-            cell.execution_count = count
-            if not is_test_cell(cell):
-                if i not in stuck:  # outputs of this pass are thrown away
-                    run_cell(session, cell.source, timeout)
-                continue
-            report, score = run_checks(
-                world, cell.source, checks, float(_meta(cell).get("points", 0))
-            )
+            if is_test_cell(cell):
+                points = float(_meta(cell).get("points", 0))
+                results[i] = run_checks(world, cell.source, checks, points)
+            else:
+                run_cell(session, cell.source, timeout)
+    return results
+
+
+def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 120.0) -> Any:
+    """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores (pass 2). The two
+    passes run at the same time, each in its own sandbox."""
+    root = library_for(assignment)
+    checks = importlib.import_module(profile(assignment).checks)
+    with ThreadPoolExecutor(1) as pool:
+        outputs = pool.submit(_outputs_pass, nb, root, sandboxed, timeout)
+        scored = _points_pass(nb, root, checks, sandboxed, timeout)
+        shown = outputs.result()
+    for count, (i, cell) in enumerate(code_cells(nb), 1):
+        cell.execution_count = count
+        if i in scored:
+            report, score = scored[i]
             cell.outputs = [
                 nbformat.v4.new_output("stream", name="stdout", text=report),
                 nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},
                                        execution_count=count),
             ]  # fmt: skip
+        else:
+            cell.outputs = shown[i]
     nb.metadata.setdefault("course", {})["sandbox"] = "bubblewrap" if sandboxed else "none"
     return nb
 
