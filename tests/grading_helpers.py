@@ -150,3 +150,65 @@ def assert_fixture_points(
                 assert phrase in report, f"{name} {call}: {phrase!r} missing from\n{report}"
             for phrase in fixture.get("absent", {}).get(gid, []):
                 assert phrase not in report, f"{name} {call}: {phrase!r} should not be in\n{report}"
+
+
+# --- the student's own check against the autograder (tests/test_trusted_ps*.py) ---------------
+def trusted_scores(nb: nbformat.NotebookNode, assignment: str, cells: dict, checks: ModuleType
+                   ) -> dict[tuple[str, str], tuple[float, str]]:  # fmt: skip
+    """(grade_id, "visible" | "hidden") → (score, report), the way autograde scores them: the
+    notebook's non-test code cells in one sandbox, then each call by the grader's own checks."""
+    from course.grading.engine.remote import World
+    from course.grading.engine.runner import (
+        code_cells,
+        is_test_cell,
+        library_for,
+        run_cell,
+        run_checks,
+    )
+    from course.grading.engine.session import Session
+
+    out = {}
+    with Session(library_for(assignment)) as session:
+        for _, cell in code_cells(nb):
+            if not is_test_cell(cell):
+                run_cell(session, cell.source, 120.0)
+        world = World(session)
+        for gid, (visible, hidden, points) in cells.items():
+            for kind, call in (("visible", visible), ("hidden", hidden)):
+                report, value = run_checks(world, call, checks, points)
+                out[gid, kind] = (value, report)
+    return out
+
+
+def assert_kernel_and_autograder_agree(nb: nbformat.NotebookNode, fixture: dict, assignment: str,
+                                       cells: dict, checks: ModuleType) -> None:  # fmt: skip
+    """Every item, visible and hidden: the same score and report in-process (the student's
+    kernel) and trusted (the sandbox). A ``trusted_only`` fixture is held to its expected scores
+    and messages through the sandbox only."""
+    trusted = trusted_scores(nb, assignment, cells, checks)
+    if fixture.get("trusted_only"):
+        for gid, (_, _, points) in cells.items():
+            want = fixture["scores"].get(gid, points)
+            pair = tuple(want) if isinstance(want, list) else (want, want)
+            for kind, expected in zip(("visible", "hidden"), pair, strict=True):
+                value, report = trusted[gid, kind]
+                assert value == expected, f"{gid} {kind}: got {value}, want {expected}\n{report}"
+                for phrase in fixture.get("messages", {}).get(gid, []):
+                    assert phrase in report, f"{gid} {kind}: {phrase!r} missing from\n{report}"
+        return
+    ns = answer_namespace(nb)
+    for gid, (visible, hidden, _) in cells.items():
+        for kind, call in (("visible", visible), ("hidden", hidden)):
+            own_value, own_report = score(call, ns, checks)
+            value, report = trusted[gid, kind]
+            assert value == own_value, (
+                f"{gid} {kind}: the student's check gives {own_value}, the autograder {value}\n"
+                f"--- student's check\n{own_report}--- autograder\n{report}"
+            )
+            if own_report == "" and own_value == 0.0:  # a NameError in the kernel: the cell
+                assert "is not defined" in report, report  # shows the error, the grader says so
+                continue
+            assert report == own_report, (
+                f"{gid} {kind}: the reports differ\n--- student's check\n{own_report}"
+                f"--- autograder\n{report}"
+            )

@@ -16,25 +16,15 @@ import nbformat
 import numpy as np
 import pytest
 from grading_helpers import (
-    answer_namespace,
     apply_fixture,
+    assert_kernel_and_autograder_agree,
     graded_cells,
     load_fixtures,
     release_path,
-    score,
     source_path,
 )
 
 from course.grading import ps1
-from course.grading.engine.remote import World
-from course.grading.engine.runner import (
-    code_cells,
-    is_test_cell,
-    library_for,
-    run_cell,
-    run_checks,
-)
-from course.grading.engine.session import Session
 
 pytestmark = pytest.mark.slow
 
@@ -114,22 +104,6 @@ NOTEBOOKS = {
 PARAMS = list(NOTEBOOKS)
 
 
-def trusted_scores(nb: nbformat.NotebookNode) -> dict[tuple[str, str], tuple[float, str]]:
-    """(grade_id, "visible" | "hidden") → (score, report), the way autograde scores them: the
-    notebook's non-test code cells in one sandbox, then each call by the grader's own checks."""
-    out = {}
-    with Session(library_for(ASSIGNMENT)) as session:
-        for _, cell in code_cells(nb):
-            if not is_test_cell(cell):
-                run_cell(session, cell.source, 120.0)
-        world = World(session)
-        for gid, (visible, hidden, points) in CELLS.items():
-            for kind, call in (("visible", visible), ("hidden", hidden)):
-                report, value = run_checks(world, call, ps1, points)
-                out[gid, kind] = (value, report)
-    return out
-
-
 def test_every_item_and_fixture_is_covered():
     assert len(CELLS) == 8 and all("hidden=True" in h for _, h, _ in CELLS.values())
     assert {f"fixture {n}" for n in FIXTURES} <= set(NOTEBOOKS)
@@ -138,31 +112,7 @@ def test_every_item_and_fixture_is_covered():
 @pytest.mark.parametrize("name", PARAMS)
 def test_student_check_and_autograder_agree(name):
     build, fixture = NOTEBOOKS[name]
-    nb = build()
-    trusted = trusted_scores(nb)
-    if fixture.get("trusted_only"):
-        for gid, (_, _, points) in CELLS.items():
-            want = fixture["scores"].get(gid, points)
-            pair = tuple(want) if isinstance(want, list) else (want, want)
-            for kind, expected in zip(("visible", "hidden"), pair, strict=True):
-                value, report = trusted[gid, kind]
-                assert value == expected, f"{gid} {kind}: got {value}, want {expected}\n{report}"
-                for phrase in fixture.get("messages", {}).get(gid, []):
-                    assert phrase in report, f"{gid} {kind}: {phrase!r} missing from\n{report}"
-        return
-    ns = answer_namespace(nb)
-    for gid, (visible, hidden, _) in CELLS.items():
-        for kind, call in (("visible", visible), ("hidden", hidden)):
-            own_value, own_report = score(call, ns, ps1)
-            value, report = trusted[gid, kind]
-            assert value == own_value, (
-                f"{gid} {kind}: the student's check gives {own_value}, the autograder {value}\n"
-                f"--- student's check\n{own_report}--- autograder\n{report}"
-            )
-            assert report == own_report, (
-                f"{gid} {kind}: the reports differ\n--- student's check\n{own_report}"
-                f"--- autograder\n{report}"
-            )
+    assert_kernel_and_autograder_agree(build(), fixture, ASSIGNMENT, CELLS, ps1)
 
 
 @pytest.fixture(autouse=True)
