@@ -40,25 +40,24 @@ $(BENCHDEP): $(TESTDEP)
 	$(PY) -m pip install -q -e '.[bench]'
 	touch $@
 
+# $(call apt_install,COMMAND,PACKAGE,WHY,IF-IT-FAILS): install a Debian package unless COMMAND exists.
+define apt_install
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  echo ">>> installing Debian's $(2), $(3)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  (apt-get install -y -q $(2) >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(2) >/dev/null 2>&1)) || \
+	  echo "!!! could not install $(2) (need root and apt): $(4)"; }
+	@if command -v $(1) >/dev/null 2>&1; then touch $@; fi
+endef
+
 # chromium comes from Debian; Playwright drives it without downloading a browser of its own.
 $(BROWSER): $(TESTDEP)
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo ">>> installing Debian's chromium for the browser test"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
-	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) || \
-	  echo "!!! could not install chromium (need root and apt): the browser test will be SKIPPED"; }
-	@if command -v chromium >/dev/null 2>&1; then touch $@; fi
+	$(call apt_install,chromium,chromium,for the browser test,the browser test will be SKIPPED)
 
 # Autograding runs student code in a bubblewrap sandbox (Debian's bubblewrap package).
 $(SANDBOX): | $(PY)
-	@command -v bwrap >/dev/null 2>&1 || { \
-	  echo ">>> installing Debian's bubblewrap, the autograder's sandbox"; \
-	  export DEBIAN_FRONTEND=noninteractive; \
-	  (apt-get install -y -q bubblewrap >/dev/null 2>&1 || \
-	   (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1)) || \
-	  echo "!!! could not install bubblewrap (need root and apt): autograde will stop and say how to fix it"; }
-	@if command -v bwrap >/dev/null 2>&1; then touch $@; fi
+	$(call apt_install,bwrap,bubblewrap,the autograder's sandbox,autograde will stop and say how to fix it)
 
 # --- the two main commands ---------------------------------------------------------------------
 # Jupyter refuses to run as root unless told to (containers, CI).
