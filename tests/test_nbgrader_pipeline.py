@@ -274,3 +274,15 @@ def test_autograde_stops_and_says_how_to_fix_a_missing_sandbox(tmp_path, monkeyp
     with pytest.raises(SystemExit, match="apt-get install bubblewrap"):
         autograde(d, db_url=f"sqlite:///{tmp_path / 'gb.db'}")
     assert not (d / "autograded").exists()
+
+
+def test_no_sandbox_is_an_explicit_choice_and_the_grade_table_says_so(tmp_path, capsys):
+    d = copy_course(tmp_path / "course")
+    db = f"sqlite:///{tmp_path / 'gb.db'}"
+    submit(d, "trusted_ta", "ps2_modules", solved_notebook(d, "ps2_modules"))
+    assert autograde(d, db_url=db, sandbox=False, workers=1) == 0
+    assert "WITHOUT a sandbox" in capsys.readouterr().out
+    out = grades(d, out=tmp_path / "grades.csv", db_url=db)
+    row = next(csv.DictReader(out.open()))
+    assert row["sandbox"] == "none" and float(row["code_score"]) == 46.0
+    assert "NO (none)" in capsys.readouterr().out
