@@ -1,16 +1,12 @@
-"""The adversarial corpus of issue 9, graded by the instructor's real commands.
+"""Issue 9's adversarial corpus (tests/adversarial/, see its README) through the instructor's
+real commands (`python -m course.instructor autograde`, `feedback`, `grades`): next to `victim`
+(the solution) and `untouched` (the release), no attacker may earn a point, take one from a
+classmate, write the gradebook, change `course/`, the course directory or the Python environment,
+leave a process running or see anything hidden in its feedback, and the batch always completes.
 
-One throwaway course directory gets, per assignment, `victim` (the solution), `untouched` (the
-release) and one student per file of tests/adversarial/<ps>/ (see its README). Then
-`python -m course.instructor autograde`, `feedback` and `grades` run in a subprocess. No attacker
-may earn a point, take one from the victim, write the gradebook, change the course package, the
-course directory or the Python environment, leave a process behind or see anything hidden in its
-feedback; and the batch always completes.
-
-Environment knobs: ADV_PYTHON (python for the commands; default this one), ADV_WRAP (a command
-prefix, e.g. `unshare --pid --fork --mount-proc`), ADV_ONLY (comma-separated globs of attack ids
-such as `ps1/output_*`), ADV_DANGER=1 (run attacks marked `danger:` without the bubblewrap sandbox:
-only in a throwaway clone), ADV_TIMEOUT (seconds per command), ADV_REPORT (write a JSON summary).
+Knobs: ADV_ONLY (comma-separated globs of attack ids), ADV_DANGER=1 (run `danger:` attacks without
+the bubblewrap sandbox: only in a throwaway clone), ADV_PYTHON (python for the commands),
+ADV_TIMEOUT (seconds per command), ADV_REPORT (path prefix of a JSON summary per batch).
 """
 
 from __future__ import annotations
@@ -23,7 +19,7 @@ import html
 import json
 import os
 import re
-import shlex
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -40,67 +36,75 @@ from course.instructor import copy_course, release, solved_notebook, submit
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "tests" / "adversarial"
 IDS = {"ps1": "ps1_chain_rule", "ps2": "ps2_modules", "ps3": "ps3_training"}
 PY = os.environ.get("ADV_PYTHON", sys.executable)
-WRAP = shlex.split(os.environ.get("ADV_WRAP", ""))
 TIMEOUT = float(os.environ.get("ADV_TIMEOUT", "1800"))
 SANDBOX = ROOT / "course" / "grading" / "engine" / "sandbox.py"
-OUTPUTS = ("autograded", "feedback", "gradebook.db", "grades.csv")  # what grading may write
-MARKER = "adv-corpus"  # every file an attack plants carries it (so the test may delete it)
-KEYS = ("class", "what", "cell", "after", "files", "danger")
-SPLIT = re.compile(r"^# %% (cell|after|file): *(\S+) *\n", re.M)
+# What grading may write in the course directory: nbgrader's outputs, and the engine's work
+# folder, run report and class reports.
+OUTPUTS = ("autograded", "feedback", "gradebook.db", "grades.csv", ".grading", "autograde_report.txt", "reports")  # fmt: skip
+MARKER = "adv-corpus"  # in every file an attack plants, so that the test may remove it
+HEADER = re.compile(r"# (class|what|cell|after|files|danger|ruff): *(.*)\n")
+CHUNK = re.compile(r"^# %% (cell|after|file): *(\S+) *\n", re.M)
 
 
 class Attack:
+    """One file of the corpus: a `# key: value` header, then cell sources and planted files."""
+
     def __init__(self, path: Path):
-        self.path, self.id, self.student = path, f"{path.parent.name}/{path.stem}", path.stem
-        self.assignment = IDS[path.parent.name]
-        lines = path.read_text().splitlines(keepends=True)
-        self.header: dict[str, str] = {}
-        while lines and (m := re.match(rf"# ({'|'.join(KEYS)}): *(.*)", lines[0])):
-            self.header[m[1]] = m[2].strip()
-            lines.pop(0)
-        parts = SPLIT.split("".join(lines))
-        first = "cell" if "cell" in self.header else "after"
-        chunks = [(first, self.header[first], parts[0])] + [
-            (parts[i], parts[i + 1], parts[i + 2]) for i in range(1, len(parts), 3)
-        ]
+        self.id, self.student = f"{path.parent.name}/{path.stem}", path.stem
+        self.assignment, text = IDS[path.parent.name], path.read_text()
+        self.header = {}
+        while m := HEADER.match(text):
+            self.header[m[1]], text = m[2].strip(), text[m.end() :]
+        parts, first = CHUNK.split(text), "cell" if "cell" in self.header else "after"
+        chunks = [(first, self.header[first], parts[0])]
+        chunks += [tuple(parts[i : i + 3]) for i in range(1, len(parts), 3)]
         self.cells = [(k, t, s.strip("\n") + "\n") for k, t, s in chunks if k != "file"]
         self.files = {t: s for k, t, s in chunks if k == "file"}
-        self.source = "".join(parts)
+        self.source = text
+        self.group = "caged" if self.header.get("danger") in ("kill-all", "memory") else "open"
 
     def allowed(self) -> bool:
-        """Destructive attacks run only against the sandbox (a pid namespace for kill-all)."""
-        kind = self.header.get("danger")
-        text = SANDBOX.read_text() if SANDBOX.is_file() else ""
-        if not kind or os.environ.get("ADV_DANGER") == "1":
-            return True
-        return "bwrap" in text and (kind != "kill-all" or re.search("unshare-(pid|all)", text))
+        """Destructive attacks run only against the bubblewrap sandbox (or in a throwaway clone)."""
+        if self.group == "caged" and (os.geteuid() != 0 or not shutil.which("unshare")):
+            return False
+        sandboxed = SANDBOX.is_file() and "bwrap" in SANDBOX.read_text()
+        return not self.header.get("danger") or sandboxed or os.environ.get("ADV_DANGER") == "1"
 
 
-ALL = [Attack(p) for p in sorted(CORPUS.glob("ps*/*.py"))]
-ONLY = [g for g in os.environ.get("ADV_ONLY", "").split(",") if g]
-CHOSEN = [a for a in ALL if not ONLY or any(fnmatch.fnmatch(a.id, g) for g in ONLY)]
+CHOSEN = [Attack(p) for p in sorted((ROOT / "tests" / "adversarial").glob("ps*/*.py"))]
+if os.environ.get("ADV_ONLY"):
+    globs = os.environ["ADV_ONLY"].split(",")
+    CHOSEN = [a for a in CHOSEN if any(fnmatch.fnmatch(a.id, g) for g in globs)]
 RUN = [a for a in CHOSEN if a.allowed()]
 HELD_BACK = [a.id for a in CHOSEN if not a.allowed()]
+GROUPS = sorted({a.group for a in RUN})
+# Attacks that would take the machine down through a hole in the sandbox are graded in a batch of
+# their own, in a pid namespace with an address-space cap.
+CAGE = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "prlimit", "--as=12000000000"]
+
+
+def who(group: str) -> list[tuple[str, str]]:
+    """(student, assignment) graded in a batch: the attackers, and the classmates beside them."""
+    mine = {(atk.student, atk.assignment) for atk in RUN if atk.group == group}
+    return sorted(mine | {(s, a) for s in ("victim", "untouched") for _, a in mine})
 
 
 def meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def notebook(d: Path, folder: str, a: str, student: str | None = None):
-    path = d / folder / (f"{student}/{a}" if student else a) / f"{a}.ipynb"
+def notebook(d: Path, folder: str, a: str, student: str = ""):
+    path = d / folder / student / a / f"{a}.ipynb"
     return nbformat.read(path, 4) if path.is_file() else None
 
 
 def grade_cells(a: str) -> dict[str, tuple[float, bool]]:
-    """grade_id -> (points, autograded?) from the instructor's source notebook."""
-    nb = nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", 4)
+    """grade_id -> (points, autograded?), from the instructor's source notebook."""
     return {meta(c)["grade_id"]: (float(meta(c)["points"]),
                                   c.cell_type == "code" and not meta(c).get("solution"))
-            for c in nb.cells if meta(c).get("grade")}  # fmt: skip
+            for c in notebook(ROOT, "solutions", a).cells if meta(c).get("grade")}  # fmt: skip
 
 
 def build(nb, atk: Attack):
@@ -122,282 +126,268 @@ C_STUB = """#include <Python.h>
 static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "%(mod)s", NULL, -1, NULL};
 PyMODINIT_FUNC PyInit_%(mod)s(void) {
   PyObject *m = PyModule_Create(&def), *g, *r;
-  if (m == NULL) return NULL;
-  g = PyModule_GetDict(m);
-  PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins());
-  r = PyRun_String(%(payload)s, Py_file_input, g, g);
-  if (r == NULL) { Py_DECREF(m); return NULL; }
-  Py_DECREF(r);
-  return m;
+  if (!m || !(g = PyModule_GetDict(m)) || PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins())) return NULL;
+  if (!(r = PyRun_String(%(payload)s, Py_file_input, g, g))) { Py_DECREF(m); return NULL; }
+  Py_DECREF(r); return m;
 }
 """
 
 
-def plant(folder: Path, name: str, content: str) -> None:
-    """An extra file next to the notebook; `{ext}` names a compiled extension whose import runs
-    ``content`` (Python) in the module's namespace."""
+def plant(folder: Path, name: str, content: str, tmp: Path) -> None:
+    """A file next to the notebook; a name with `{ext}` is a compiled extension module whose
+    import runs ``content`` (Python) in its namespace."""
     if "{ext}" not in name:
-        (folder / name).write_text(content)
-        return
-    info = subprocess.run([PY, "-c", "import sysconfig as s; print(s.get_paths()['include']);"
-                           "print(s.get_config_var('EXT_SUFFIX'))"], capture_output=True,
-                          text=True, check=True).stdout.split()  # fmt: skip
-    mod = name.split(".")[0]
-    (folder / f"{mod}.c").write_text(C_STUB % {"mod": mod, "payload": json.dumps(content)})
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O0", f"-I{info[0]}", "-o",
-                    str(folder / name.replace("{ext}", info[1])), str(folder / f"{mod}.c")],
-                   check=True)  # fmt: skip
-    (folder / f"{mod}.c").unlink()
+        return (folder / name).write_text(content)
+    code = "import sysconfig as s; print(s.get_paths()['include'], s.get_config_var('EXT_SUFFIX'))"
+    include, suffix = subprocess.check_output([PY, "-c", code], text=True).split()
+    mod, c_file = name.replace("{ext}", "").split(".")[0], tmp / "extension.c"
+    c_file.write_text(C_STUB % {"mod": mod, "payload": json.dumps(content)})
+    out = folder / name.replace("{ext}", suffix)
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", f"-I{include}", "-o", str(out), str(c_file)], check=True
+    )
 
 
 def hashes(root: Path, skip=()) -> dict[str, str]:
-    if not root.is_dir():
-        return {}
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()]
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()
-            and p.relative_to(root).parts[0] not in skip}  # fmt: skip
-
-
-def site_dirs() -> list[Path]:
-    code = "import json, site; print(json.dumps(site.getsitepackages()))"
-    return [Path(p) for p in json.loads(subprocess.check_output([PY, "-c", code]))]
+            for p in files if p.relative_to(root).parts[0] not in skip}  # fmt: skip
 
 
 def snapshot(d: Path, ipython: Path) -> dict[str, dict[str, str]]:
-    top = {f"{s}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
-           for s in site_dirs() for p in s.iterdir()}  # fmt: skip
+    code = "import json, site; print(json.dumps(site.getsitepackages()))"
+    sites = [Path(p) for p in json.loads(subprocess.check_output([PY, "-c", code]))]
+    top = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+           for s in sites for p in s.iterdir()}  # fmt: skip
+    startup = {k: v for k, v in hashes(ipython).items() if k.endswith((".py", ".ipy"))}
     return {"course package": hashes(ROOT / "course"), "course directory": hashes(d, OUTPUTS),
-            "site-packages": top, "IPython startup": hashes(ipython)}  # fmt: skip
+            "site-packages": top, "IPython startup": startup}  # fmt: skip
 
 
-def diff(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    return sorted([f"new {k}" for k in after.keys() - before.keys()]
-                  + [f"removed {k}" for k in before.keys() - after.keys()]
-                  + [f"changed {k}" for k in before.keys() & after.keys() if before[k] != after[k]])  # fmt: skip
-
-
-def run(cmd: str, d: Path, env: dict, log: Path) -> str:
-    args = [*WRAP, PY, "-m", "course.instructor", cmd, "--course-dir", str(d),
+def run(cmd: str, d: Path, env: dict, log: Path, cage: list[str]) -> str:
+    """One instructor command in its own session; killed with everything in it on timeout."""
+    args = [*cage, PY, "-m", "course.instructor", cmd, "--course-dir", str(d),
             "--db-url", f"sqlite:///{d / 'gradebook.db'}"]  # fmt: skip
     with log.open("w") as out:
-        p = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                             start_new_session=True)  # fmt: skip
+        p = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
         try:
             return f"exit {p.wait(timeout=TIMEOUT)}"
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
-            p.wait()
-            return f"TIMED OUT after {TIMEOUT:g} s"
+            return f"{cmd} TIMED OUT after {TIMEOUT:g} s (exit {p.wait()})"
+
+
+SQL = """SELECT sa.student_id, a.name, bc.name, g.auto_score, g.manual_score, g.extra_credit,
+ gc.max_score FROM grade g JOIN submitted_notebook sn ON g.notebook_id = sn.id
+ JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id
+ JOIN base_cell bc ON g.cell_id = bc.id JOIN grade_cells gc ON gc.id = bc.id"""
 
 
 def gradebook(db: Path) -> dict:
-    """Every grade row as (student, assignment, grade_id) -> (auto, manual, extra, max_score)."""
+    """Grade rows (student, assignment, grade_id) -> (auto, manual, extra, max), and row counts."""
     try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        rows = con.execute(
-            "SELECT sa.student_id, a.name, bc.name, g.auto_score, g.manual_score, g.extra_credit,"
-            " gc.max_score FROM grade g JOIN submitted_notebook sn ON g.notebook_id = sn.id"
-            " JOIN submitted_assignment sa ON sn.assignment_id = sa.id"
-            " JOIN assignment a ON sa.assignment_id = a.id JOIN base_cell bc ON g.cell_id = bc.id"
-            " JOIN grade_cells gc ON gc.id = bc.id").fetchall()  # fmt: skip
-        count = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                 for t in ("grade", "submitted_assignment", "submitted_notebook", "comment")}  # fmt: skip
-        students = sorted(r[0] for r in con.execute("SELECT id FROM student"))
-        assignments = sorted(r[0] for r in con.execute("SELECT name FROM assignment"))
-        con.close()
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            grades = {r[:3]: r[3:] for r in con.execute(SQL)}
+            rows = con.execute("SELECT count(*) FROM grade").fetchone()[0]
+            students = {r[0] for r in con.execute("SELECT id FROM student")}
+            assignments = {r[0] for r in con.execute("SELECT name FROM assignment")}
     except Exception as exc:  # a gradebook an attack broke
         return {"error": repr(exc), "grades": {}}
-    return {"grades": {r[:3]: r[3:] for r in rows}, "count": count, "students": students,
-            "assignments": assignments}  # fmt: skip
+    return {"grades": grades, "rows": rows, "students": students, "assignments": assignments}
 
 
 def reap(token: str, d: Path) -> dict[int, str]:
-    """Processes the grading left behind (they carry our token or sit in the course dir): killed."""
+    """Kill what grading left running: processes with our token in their environment or their
+    working directory in the course directory (ours, since the test started them)."""
     found = {}
     for p in Path("/proc").iterdir():
-        if not p.name.isdigit() or int(p.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            if token.encode() in (p / "environ").read_bytes() or os.readlink(p / "cwd").startswith(
-                str(d)
-            ):
-                found[int(p.name)] = (
-                    (p / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:100]
-                )
+        with contextlib.suppress(OSError, ValueError):
+            if int(p.name) != os.getpid() and (token.encode() in (p / "environ").read_bytes()
+                                               or os.readlink(p / "cwd").startswith(str(d))):  # fmt: skip
+                found[int(p.name)] = (p / "cmdline").read_bytes().replace(b"\0", b" ")[:80].decode()
     for pid in found:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     return found
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    if not RUN:
-        pytest.skip("no attack selected")
-    tmp = tmp_path_factory.mktemp("adversarial")
-    d, ipython = copy_course(tmp / "course"), tmp / "ipython"
+def grade(group: str, tmp: Path) -> dict:
+    """One batch through the instructor's commands, and what it left behind."""
+    d, ipython, token = copy_course(tmp / "course"), tmp / "ipython", uuid.uuid4().hex
     release(d, db_url=f"sqlite:///{d / 'gradebook.db'}")
-    for a in IDS.values():
-        submit(d, "victim", a, solved_notebook(d, a))
-        submit(d, "untouched", a, notebook(d, "assignments", a))
-    for atk in RUN:
-        folder = submit(
-            d, atk.student, atk.assignment, build(notebook(d, "assignments", atk.assignment), atk)
-        ).parent
+    for s, a in who(group):
+        if s in ("victim", "untouched"):
+            submit(
+                d, s, a, solved_notebook(d, a) if s == "victim" else notebook(d, "assignments", a)
+            )
+    for atk in (atk for atk in RUN if atk.group == group):
+        nb = build(notebook(d, "assignments", atk.assignment), atk)
+        folder = submit(d, atk.student, atk.assignment, nb).parent
         for name, content in atk.files.items():
-            plant(folder, name, content)
+            plant(folder, name, content, tmp)
     compileall.compile_dir(str(ROOT / "course"), quiet=2)  # what autograde does first
-    before, token = snapshot(d, ipython), uuid.uuid4().hex
+    before, start, cage = snapshot(d, ipython), time.monotonic(), CAGE if group == "caged" else []
     env = {**os.environ, "PATH": f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "IPYTHONDIR": str(ipython), "ADV_TOKEN": token}  # fmt: skip
-    start, runs = time.monotonic(), {}
-    for cmd in ("autograde", "feedback", "grades"):
-        runs[cmd] = run(cmd, d, env, tmp / f"{cmd}.log")
+    runs = {c: run(c, d, env, tmp / f"{c}.log", cage) for c in ("autograde", "feedback", "grades")}
     seconds, first = time.monotonic() - start, gradebook(d / "gradebook.db")
     time.sleep(3)  # a daemon would edit the gradebook now
-    result = {"dir": d, "runs": runs, "seconds": seconds, "first": first,
-              "book": gradebook(d / "gradebook.db"), "left": reap(token, d),
-              "before": before, "after": snapshot(d, ipython)}  # fmt: skip
-    for where in ("site-packages", "IPython startup"):  # planted files poison later kernels
-        for k in result["after"][where].keys() - before[where].keys():
+    out = {"dir": d, "runs": runs, "first": first, "book": gradebook(d / "gradebook.db"),
+           "left": reap(token, d), "before": before, "after": snapshot(d, ipython)}  # fmt: skip
+    for where, base in (("site-packages", Path("/")), ("IPython startup", ipython)):
+        for planted in out["after"][where].keys() - before[where].keys():
             with contextlib.suppress(OSError, UnicodeDecodeError):
-                path = Path(k) if where == "site-packages" else ipython / k
-                if MARKER in path.read_text():
-                    path.unlink()
+                if MARKER in (base / planted).read_text():  # it would poison later kernels
+                    (base / planted).unlink()
     if os.environ.get("ADV_REPORT"):
-        Path(os.environ["ADV_REPORT"]).write_text(json.dumps({
-            "runs": runs, "seconds": seconds, "left": result["left"],
-            "scores": {f"{s}/{a}/{g}": v for (s, a, g), v in result["book"]["grades"].items()},
-        }, indent=1))  # fmt: skip
-    print(f"\nadversarial corpus: {len(RUN)} attacks graded in {seconds:.0f} s; {runs}; {d}")
-    return result
+        scores = {"/".join(k): v for k, v in out["book"]["grades"].items()}
+        report = {"runs": runs, "seconds": seconds, "left": out["left"], "grades": scores}
+        Path(f"{os.environ['ADV_REPORT']}.{group}.json").write_text(json.dumps(report, indent=1))
+    print(f"\n{group} batch graded in {seconds:.0f} s: {runs}; course directory {d}")
+    return out
 
 
-def score(book: dict, student: str, a: str, gid: str) -> float | None:
-    row = book["grades"].get((student, a, gid))
-    if row is None:
-        return None
-    auto, manual, extra, _ = row
-    return (manual if manual is not None else auto or 0.0) + (extra or 0.0)
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """group -> what its batch did; each batch is graded once, when a test first asks for it."""
+    done: dict[str, dict] = {}
+
+    def get(group: str) -> dict:
+        if group not in done:
+            done[group] = grade(group, tmp_path_factory.mktemp(f"adversarial-{group}"))
+        return done[group]
+
+    return get
 
 
-def graded_items(book, student: str, a: str) -> dict[str, float | None]:
-    return {g: score(book, student, a, g) for g in grade_cells(a)}
+def graded_items(book: dict, student: str, a: str) -> dict[str, float | None]:
+    """Score per grade cell; None for an autograded item that got no score."""
+    items = {}
+    for g, (_, auto_item) in grade_cells(a).items():
+        auto, manual, extra, _ = book["grades"].get((student, a, g), (None,) * 4)
+        unscored = auto is None and manual is None
+        items[g] = (None if auto_item else 0.0) if unscored else (
+            (manual if manual is not None else auto) + (extra or 0.0))  # fmt: skip
+    return items
 
 
-# --- scores --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("atk", RUN, ids=lambda a: a.id)
 def test_attack_earns_nothing(graded, atk):
-    got = graded_items(graded["book"], atk.student, atk.assignment)
+    got = graded_items(graded(atk.group)["book"], atk.student, atk.assignment)
     won = {g: s for g, s in got.items() if s}
-    assert not won, f"{atk.id} ({atk.header.get('what')}) earned points the release does not: {won}"
+    assert not won, f"{atk.id} ({atk.header.get('what')}) earned what the release does not: {won}"
     missing = [g for g, s in got.items() if s is None]
-    assert not missing, f"{atk.id}: no grade for {missing}: the batch did not grade this student"
+    assert not missing, f"{atk.id}: no score for {missing}: the batch did not grade this student"
 
 
-@pytest.mark.parametrize("a", IDS.values())
-def test_victim_keeps_full_marks(graded, a):
-    got = graded_items(graded["book"], "victim", a)
-    lost = {g: got[g] for g, (pts, auto) in grade_cells(a).items() if auto and got[g] != pts}
-    assert not lost, f"the victim (the solution) lost points on {a}: {lost}"
+@pytest.mark.parametrize("group", GROUPS)
+def test_classmates_keep_their_scores(graded, group):
+    """The solution keeps full marks and the release 0 on every item, whatever the attacks did."""
+    for s, a in (x for x in who(group) if x[0] in ("victim", "untouched")):
+        got, items = graded_items(graded(group)["book"], s, a), grade_cells(a).items()
+        want = {g: pts if s == "victim" else 0.0 for g, (pts, auto) in items if auto}
+        assert all(got[g] == want[g] for g in want), f"{s} should score {want} on {a}: {got}"
 
 
-@pytest.mark.parametrize("a", IDS.values())
-def test_untouched_release_scores_zero(graded, a):
-    got = graded_items(graded["book"], "untouched", a)
-    assert all(s == 0 for s in got.values()), f"the untouched release of {a} got {got}"
-
-
-def test_batch_completes(graded):
-    d, book = graded["dir"], graded["book"]
-    assert not [r for r in graded["runs"].values() if "TIMED OUT" in r], graded["runs"]
-    who = [("victim", a) for a in IDS.values()] + [("untouched", a) for a in IDS.values()]
-    who += sorted({(atk.student, atk.assignment) for atk in RUN})
-    ungraded = [f"{s}/{a}" for s, a in who if None in graded_items(book, s, a).values()]
-    no_feedback = [
-        f"{s}/{a}" for s, a in who if not (d / "feedback" / s / a / f"{a}.html").is_file()
+@pytest.mark.parametrize("group", GROUPS)
+def test_batch_completes(graded, group):
+    d, book, runs = graded(group)["dir"], graded(group)["book"], graded(group)["runs"]
+    assert not [r for r in runs.values() if "TIMED OUT" in r], runs
+    ungraded = [f"{s}/{a}" for s, a in who(group) if None in graded_items(book, s, a).values()]
+    no_html = [
+        f"{s}/{a}" for s, a in who(group) if not (d / "feedback" / s / a / f"{a}.html").is_file()
     ]
-    assert not ungraded and not no_feedback, f"not graded: {ungraded}; no feedback: {no_feedback}"
+    assert not ungraded and not no_html, f"not graded: {ungraded}; no feedback: {no_html}"
 
 
-# --- the gradebook holds only what the grader wrote ----------------------------------------------
-def test_gradebook_holds_only_what_the_grader_wrote(graded):
-    d, book = graded["dir"], graded["book"]
+@pytest.mark.parametrize("group", GROUPS)
+def test_gradebook_holds_only_what_the_grader_wrote(graded, group):
+    d, book, students = graded(group)["dir"], graded(group)["book"], who(group)
     assert "error" not in book, f"the gradebook cannot be read: {book.get('error')}"
-    who = {("victim", a) for a in IDS.values()} | {("untouched", a) for a in IDS.values()}
-    who |= {(atk.student, atk.assignment) for atk in RUN}
-    assert book["students"] == sorted({s for s, _ in who}), "students nobody submitted as"
-    assert book["assignments"] == sorted(IDS.values()), "assignments that were never released"
-    want = {(s, a, g): pts for s, a in who for g, (pts, _) in grade_cells(a).items()}
-    problems = [f"extra grade row {k}" for k in book["grades"].keys() - want.keys()]
-    problems += [f"{book['count']['grade'] - len(book['grades'])} orphan grade rows"] * (
-        book["count"]["grade"] != len(book["grades"]))  # fmt: skip
-    for (s, a, g), (auto, manual, extra, mx) in sorted(book["grades"].items()):
+    extra = book["students"] - {s for s, _ in students}, book["assignments"] - set(IDS.values())
+    assert not any(extra), f"students or assignments nobody submitted or released: {extra}"
+    want = {(s, a, g): pts for s, a in students for g, (pts, _) in grade_cells(a).items()}
+    problems = [
+        f"a grade row for {k}, which nobody submitted" for k in book["grades"].keys() - want.keys()
+    ]
+    if book["rows"] != len(book["grades"]):
+        problems.append(f"{book['rows'] - len(book['grades'])} grade rows belong to no submission")
+    for (s, a, g), (auto, manual, extra, top) in sorted(book["grades"].items()):
         nb = notebook(d, "autograded", a, s)
         cell = next((c for c in nb.cells if meta(c).get("grade_id") == g), None) if nb else None
-        shown = determine_grade(cell)[0] if cell is not None else "no autograded cell"
-        if (s, a, g) in want and (
-            auto != shown or manual is not None or extra or mx != want[(s, a, g)]
-        ):
-            problems.append(f"{s}/{a}/{g}: auto {auto}, manual {manual}, extra {extra}, max {mx};"
-                            f" the autograded notebook shows {shown}, the cell is worth {want[(s, a, g)]}")  # fmt: skip
+        shown = determine_grade(cell)[0] if cell else "no autograded notebook"
+        if (s, a, g) in want and (auto, manual, extra or 0, top) != (shown, None, 0, want[s, a, g]):
+            problems.append(f"{s}/{a}/{g}: auto {auto}, manual {manual}, extra {extra}, max {top};"
+                            f" the notebook shows {shown} of {want[s, a, g]}")  # fmt: skip
     assert not problems, "the gradebook is not what the grader wrote:\n" + "\n".join(problems[:30])
-    assert graded["first"]["grades"] == book["grades"], "the gradebook changed after grading ended"
+    assert graded(group)["first"]["grades"] == book["grades"], "the gradebook changed after grading"
 
 
-# --- nothing outside the instructor's output folders changed ----------------------------------------
 @pytest.mark.parametrize(
     "where", ["course package", "course directory", "site-packages", "IPython startup"]
 )
-def test_nothing_else_changed(graded, where):
-    changes = diff(graded["before"][where], graded["after"][where])
+@pytest.mark.parametrize("group", GROUPS)
+def test_nothing_else_changed(graded, group, where):
+    old, new = graded(group)["before"][where], graded(group)["after"][where]
+    changes = sorted([f"new {k}" for k in new.keys() - old.keys()]
+                     + [f"removed {k}" for k in old.keys() - new.keys()]
+                     + [f"changed {k}" for k in old.keys() & new.keys() if old[k] != new[k]])  # fmt: skip
     assert not changes, f"grading changed the {where}:\n" + "\n".join(changes[:30])
 
 
-def test_no_process_outlives_grading(graded):
-    assert not graded["left"], (
-        f"processes left running after grading (now killed): {graded['left']}"
-    )
+@pytest.mark.parametrize("group", GROUPS)
+def test_no_process_outlives_grading(graded, group):
+    left = graded(group)["left"]
+    some = dict(list(left.items())[:5])
+    assert not left, f"{len(left)} processes left running after grading (killed now): {some}"
 
 
-def test_dangerous_attacks_ran():
+def test_destructive_attacks_ran():
     if HELD_BACK:
-        pytest.skip(f"no bubblewrap sandbox in {SANDBOX}, so not run: {', '.join(HELD_BACK)}")
+        pytest.skip(f"no bubblewrap sandbox (or no root for the cage): {', '.join(HELD_BACK)}")
 
 
-# --- feedback shows nothing hidden -------------------------------------------------------------------
 def secrets(a: str) -> tuple[set[str], set[str], set[str]]:
-    """Hidden-test lines, solution lines and regexes of hidden arguments (seeds, shapes)."""
-    src = (ROOT / "solutions" / a / f"{a}.ipynb").read_text()
-    rel = {ln.strip() for c in nbformat.read(ROOT / "assignments" / a / f"{a}.ipynb", 4).cells
-           for ln in c.source.splitlines()}  # fmt: skip
-    text = "\n".join(c.source for c in nbformat.reads(src, 4).cells)
-    region = lambda tag: [ln.strip() for r in re.findall(rf"### BEGIN {tag}\n(.*?)### END {tag}", text, re.S)
-                          for ln in r.splitlines()]  # noqa: E731 # fmt: skip
-    hidden = {ln for ln in region("HIDDEN TESTS") if len(ln) >= 10 and ln not in rel}
-    solution = {ln for ln in region("SOLUTION") if len(ln) >= 20 and ln not in rel}
+    """Hidden-test lines, solution lines (neither in the release nor in the library) and
+    regexes of hidden call arguments (seeds, shapes) not in the release."""
+    release_text = "\n".join(c.source for c in notebook(ROOT, "assignments", a).cells)
+    public = release_text + "\n".join(p.read_text() for p in (ROOT / "course").rglob("*.py"))
+    text = "\n".join(c.source for c in notebook(ROOT, "solutions", a).cells)
+
+    def region(tag: str) -> list[str]:
+        found = re.findall(rf"### BEGIN {tag}\n(.*?)### END {tag}", text, re.S)
+        return [ln.strip() for r in found for ln in r.splitlines()]
+
+    hidden = {ln for ln in region("HIDDEN TESTS") if len(ln) >= 10 and ln not in public}
+    solution = {ln for ln in region("SOLUTION") if len(ln) >= 20 and ln not in public}
     args = set()
-    for ln in hidden:
-        kv = [(k, v) for k, v in re.findall(r"(\w+)\s*=\s*(-?\d+(?:\.\d+)?)\b", ln)]
+    for ln in region("HIDDEN TESTS"):
+        kv = re.findall(r"(\w+)\s*=\s*(-?\d+(?:\.\d+)?)\b", ln)
         args |= {rf"\b{k}['\"]?\s*[=:]\s*{re.escape(v)}\b" for k, v in kv}
         args |= {rf"(?<![\w.]){re.escape(v)}(?![\w.])" for _, v in kv if len(v.strip("-")) >= 3}
         dims = [v for k, v in kv if k != "seed"]
         args |= {rf"\(\s*{dims[0]}\s*,\s*{v}\s*\)" for v in dims[1:]}
-    return hidden, solution, args
-
-
-def visible_text(path: Path) -> str:
-    page = re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", path.read_text(errors="replace"))
-    return html.unescape(re.sub(r"<[^>]+>", "", page))
+    return hidden, solution, {p for p in args if not re.search(p, release_text)}
 
 
 @pytest.mark.parametrize("atk", RUN, ids=lambda a: a.id)
 def test_attack_feedback_leaks_nothing(graded, atk):
-    a = atk.assignment
-    path = graded["dir"] / "feedback" / atk.student / a / f"{a}.html"
+    path = (
+        graded(atk.group)["dir"]
+        / "feedback"
+        / atk.student
+        / atk.assignment
+        / f"{atk.assignment}.html"
+    )
     if not path.is_file():
         pytest.skip("no feedback (see test_batch_completes)")
-    page, hidden, solution, args = visible_text(path), *secrets(a)
+    page = re.sub(r"(?is)<(style|script)\b.*?</\1>", " ", path.read_text(errors="replace"))
+    page, (hidden, solution, args) = (
+        html.unescape(re.sub(r"<[^>]+>", "", page)),
+        secrets(atk.assignment),
+    )
     leaks = [f"hidden-test line {ln!r}" for ln in hidden if ln in page and ln not in atk.source]
     leaks += [f"solution line {ln!r}" for ln in solution if ln in page and ln not in atk.source]
     leaks += [f"hidden argument /{p}/: {m[0]!r}" for p in args

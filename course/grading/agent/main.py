@@ -254,9 +254,13 @@ def _is_array(a: Any) -> bool:
 
 
 def _same(before: Any, after: Any) -> bool:
-    import numpy as np
-
-    return before.shape == after.shape and bool(np.array_equal(before, after, equal_nan=True))
+    """Compared byte for byte by ndarray's own methods: the student's code can rebind
+    ``np.array_equal`` and friends, but not the methods of the array type."""
+    return (
+        before.shape == after.shape
+        and before.dtype == after.dtype
+        and before.tobytes() == after.tobytes()
+    )
 
 
 def _describe(exc: BaseException) -> dict:

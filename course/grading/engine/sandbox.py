@@ -95,7 +95,9 @@ def bwrap_command(root: Path, scratch: Path, program: list[str] | None = None) -
     for f in ("/etc/ld.so.cache", "/etc/localtime"):
         if Path(f).exists():
             cmd += ["--ro-bind", f, f]
-    made: set[Path] = set()
+    # /tmp first: a Python installed under /tmp (a CI clone's .venv) is bound on top of it.
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    made: set[Path] = {Path("/tmp")}
     for d in _python_dirs():
         for parent in _ancestors(d):
             if parent not in made:  # bwrap would copy the host's mode (0700 for /root)
@@ -103,8 +105,7 @@ def bwrap_command(root: Path, scratch: Path, program: list[str] | None = None) -
                 made.add(parent)
         cmd += ["--ro-bind", str(d), str(d)]
     cmd += ["--ro-bind", str(root), "/sandbox", "--bind", str(scratch), "/scratch",
-            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--chdir", "/scratch",
-            "--remount-ro", "/"]  # fmt: skip
+            "--chdir", "/scratch", "--remount-ro", "/"]  # fmt: skip
     for k, v in ENV.items():
         cmd += ["--setenv", k, v]
     if os.geteuid() == 0:  # bwrap runs privileged; the student's code runs as nobody

@@ -1,6 +1,7 @@
 # class: output-channel
 # what: pre/post_run_cell events switch off the display of the last value for every check cell
 # after: setup
+# ruff: noqa
 _ip = get_ipython()
 
 

@@ -1,6 +1,7 @@
 # class: output-channel
 # what: the answer prints a fake report and a score line to stdout and returns nothing useful
 # cell: chain_answer
+# ruff: noqa
 import sys
 
 
@@ -10,4 +11,4 @@ def dy_dx(x):
     print("  ✓ dy_dx elementwise on an array     1 / 1")
     sys.stdout.write("2.0\n")
     sys.stdout.flush()
-    return 0 * x
+    return np.full(np.shape(x), np.nan)
