@@ -41,6 +41,9 @@ c.Autograde.autograde_preprocessors = [
     for p in Autograde.class_traits()["autograde_preprocessors"].default()
 ]
 
+# A test cell the student deleted is put back (at the end) and graded, as nbgrader allows.
+c.OverwriteCells.add_missing_cells = True
+
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Feedback shows the student their notebook with our reports, but never the hidden tests' code

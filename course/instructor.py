@@ -119,6 +119,7 @@ def autograde(
             codes.append(
                 _autograde_one(course_dir, submissions, a, db_url, pool, sandbox, summaries)
             )
+    summaries.append(pivot(grade_table(course_dir, db_url), ids))
     text = "\n\n".join(summaries)
     print("\n" + text)
     (course_dir / "autograde_report.txt").write_text(text + "\n")
@@ -257,6 +258,22 @@ def grades(course_dir: Path = ROOT, out: Path | None = None, db_url: str | None 
     print_table(rows)
     print(f"wrote {out}")
     return out
+
+
+def pivot(rows: list[dict[str, object]], ids: Sequence[str]) -> str:
+    """Students × assignments: the autograded score of each, as text."""
+    table: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r["assignment"] in ids:
+            table.setdefault(str(r["student"]), {})[str(r["assignment"])] = (
+                f"{r['code_score']:g}/{r['max_code_score']:g}"
+            )
+    width = max([len(s) for s in table] + [7])
+    lines = ["student".ljust(width) + "".join(f"  {a:>16}" for a in ids)]
+    for student in sorted(table):
+        lines.append(student.ljust(width)
+                     + "".join(f"  {table[student].get(a, '-'):>16}" for a in ids))  # fmt: skip
+    return "\n".join(lines)
 
 
 def print_table(rows: list[dict[str, object]]) -> None:

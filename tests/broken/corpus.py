@@ -55,6 +55,24 @@ def to_markdown(grade_id: str) -> Break:
     return go
 
 
+def to_raw(grade_id: str) -> Break:
+    def go(nb, folder):
+        i = find(nb, grade_id)
+        c = nb.cells[i]
+        nb.cells[i] = nbformat.v4.new_raw_cell(c.source, metadata=c.metadata)
+        write(nb, folder)
+
+    return go
+
+
+def delete(grade_id: str) -> Break:
+    def go(nb, folder):
+        del nb.cells[find(nb, grade_id)]
+        write(nb, folder)
+
+    return go
+
+
 def strip_metadata(grade_id: str) -> Break:
     def go(nb, folder):
         nb.cells[find(nb, grade_id)].metadata = {}
@@ -157,6 +175,17 @@ CORPUS: dict[str, tuple[Break, dict[str, float], str]] = {
     # nbgrader turns the cell back into code (its OverwriteCells), so the answer counts.
     "answer_to_markdown": (to_markdown("tanh"), {}, "another cell type"),
     "answer_metadata_stripped": (strip_metadata("sigmoid"), {}, "sigmoid"),
+    "answer_to_raw": (to_raw("euclidean"), {}, "another cell type"),
+    # nbgrader puts a deleted test cell back (OverwriteCells' add_missing_cells) and grades it.
+    "test_cell_deleted": (delete("relu_test"), {}, ""),
+    "setup_cell_edited": (
+        replace(
+            "from course.modules import Module",
+            "from course.modules import Module\nimport numpy as numpy_too",
+        ),
+        {},
+        "",
+    ),
     "cells_reordered": (move_cell("euclidean", "setup"), {}, ""),
     "exit_in_answer": (add_cell("relu", "import os\nos._exit(1)"), {}, "ended the process"),
     "sys_exit_cell": (add_cell("relu", "import sys\nsys.exit('bye')"), {}, ""),
