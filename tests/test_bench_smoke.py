@@ -53,6 +53,19 @@ def test_training_bench_quick():
     assert 0 < found["training_matmul_fraction"] <= 1, r.stdout
 
 
+@pytest.mark.slow
+def test_autograde_benches_quick():
+    """Both autograde benchmarks run end to end and print their ratios (the class one grades
+    20 students through the instructor's command and plain nbgrader)."""
+    for script, names in (
+        ("bench_autograde.py", ["autograde_vs_floor_ps2_modules"]),
+        ("bench_class.py", ["class_autograde_vs_plain_nbgrader"]),
+    ):
+        r = run(script, "--quick", timeout=600)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        assert set(names) <= set(ratios(r.stdout)), r.stdout[-3000:]
+
+
 def test_run_all_runs_every_script_and_reports_failures(tmp_path):
     (tmp_path / "bench_a.py").write_text("print('RATIO a = 1 (x; target 1: MET)')\n")
     (tmp_path / "bench_b.py").write_text("import sys\nprint('b ran')\nsys.exit(3)\n")
