@@ -175,3 +175,21 @@ def test_the_class_report_page_shows_counts_plots_and_attention(graded):
                             full_page=True)  # fmt: skip
         finally:
             browser.close()
+
+
+def test_the_same_work_goes_to_an_existing_dask_cluster(tmp_path):
+    """--scheduler ADDRESS: the grading runs on a cluster the command did not start."""
+    from distributed import LocalCluster
+
+    d = copy_course(tmp_path / "course")
+    solved = solved_notebook(d, A)
+    (d / "submitted" / "ok" / A).mkdir(parents=True)
+    nbformat.write(solved, d / "submitted" / "ok" / A / f"{A}.ipynb")
+    replace(BIAS, BIAS.replace("sum", "mean"))(copy.deepcopy(solved), d / "submitted" / "bug" / A)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:  # fmt: skip
+        run = instructor(d, "autograde", "--scheduler", cluster.scheduler_address)
+        assert run.returncode == 0, run.stderr[-2000:]
+        done = [t for t in cluster.scheduler.transition_log if t[0].startswith("grade-")]
+    assert done, "no grading task reached the external cluster"
+    assert scores(d) == {"ok": FULL, "bug": FULL - 1.5}

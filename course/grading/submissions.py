@@ -68,8 +68,10 @@ def choose(
         return None, "", "no readable notebook (" + "; ".join(broken) + ")"
     best = max(scored, key=lambda t: t[:3])[3]
     note = ""
-    if best.name != f"{assignment}.ipynb" or len(candidates) > 1:
-        note = f"graded {best.relative_to(folder)!s} ({len(candidates)} notebook(s) in the folder)"
+    others = [str(p.relative_to(folder)) for p in candidates if p != best]
+    if best.name != f"{assignment}.ipynb" or others:
+        note = f"graded {best.relative_to(folder)!s}"
+        note += f"; not graded: {', '.join(others)}" if others else " (renamed)"
     return best, note, ""
 
 

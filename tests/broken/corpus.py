@@ -164,7 +164,7 @@ CORPUS: dict[str, tuple[Break, dict[str, float], str]] = {
         {},
         "ps2_modules-Copy1.ipynb",
     ),
-    "two_notebooks_work_in_main": (two_notebooks("old.ipynb", True), {}, "2 notebook(s)"),
+    "two_notebooks_work_in_main": (two_notebooks("old.ipynb", True), {}, "not graded: old.ipynb"),
     "duplicated_answer_cell": (duplicate("linear"), {}, "duplicated"),
     "duplicated_answer_edited_copy": (
         duplicate("relu", "np.where(self._cache, x, 0.0)=>np.maximum(x, 0.0)"),

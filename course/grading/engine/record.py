@@ -12,6 +12,7 @@ generate_feedback`` and formgrader work on the result as on nbgrader's own.
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,19 @@ def after_execute(config: Config | None = None) -> list[type]:
 def record(course_dir: Path, submitted: Path, assignment: str, student: str, graded: Any,
            db_url: str, config: Config | None = None) -> Path:  # fmt: skip
     """Write ``student``'s graded notebook to autograded/ and its grades to the gradebook."""
-    from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
     folder = Path(submitted) / student / assignment
     timestamp = CourseDirectory().get_existing_timestamp(str(folder))
+    with warnings.catch_warnings():  # SQLAlchemy's notes on nbgrader's own session use
+        warnings.simplefilter("ignore")
+        return _record(course_dir, folder, assignment, student, graded, db_url, config, timestamp)
+
+
+def _record(course_dir: Path, folder: Path, assignment: str, student: str, graded: Any,
+            db_url: str, config: Config | None, timestamp: Any) -> Path:  # fmt: skip
+    from nbgrader.api import Gradebook
+
     with Gradebook(db_url) as gb:
         gb.update_or_create_student(student)
         if timestamp:
