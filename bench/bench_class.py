@@ -87,17 +87,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-class-") as tmp:
         ours, plain = copy_course(Path(tmp) / "course"), Path(tmp) / "plain"
         make_class(ours, n)
-        plain.mkdir()
-        (plain / "nbgrader_config.py").write_text(PLAIN_CONFIG)
-        for folder in ("solutions", "assignments", "submitted"):
-            shutil.copytree(ours / folder, plain / folder)
-        release(plain, [A], db_url=f"sqlite:///{plain / 'gradebook.db'}")
         nbgrader(ours, "generate_assignment", A, "--force", "--log-level=ERROR",
                  db_url=f"sqlite:///{ours / 'gradebook.db'}")  # fmt: skip
-        base = timed([str(Path(sys.executable).parent / "nbgrader"), "autograde", A, "--force",
-                      f"--CourseDirectory.db_url=sqlite:///{plain / 'gradebook.db'}"], plain)  # fmt: skip
         t = timed([sys.executable, "-m", "course.instructor", "autograde", "--course-dir",
                    str(ours), "--db-url", f"sqlite:///{ours / 'gradebook.db'}"], ROOT)  # fmt: skip
+        # Plain nbgrader stops the whole batch at the first duplicated cell, so it gets the class
+        # after the course's normalisation (one notebook per student, repaired metadata).
+        plain.mkdir()
+        (plain / "nbgrader_config.py").write_text(PLAIN_CONFIG)
+        for folder in ("solutions", "assignments"):
+            shutil.copytree(ours / folder, plain / folder)
+        shutil.copytree(ours / ".grading" / "submitted", plain / "submitted")
+        release(plain, [A], db_url=f"sqlite:///{plain / 'gradebook.db'}")
+        base = timed([str(Path(sys.executable).parent / "nbgrader"), "autograde", A, "--force",
+                      f"--CourseDirectory.db_url=sqlite:///{plain / 'gradebook.db'}"], plain)  # fmt: skip
+        counts = [len(list((d / "autograded").glob(f"*/{A}/{A}.ipynb"))) for d in (ours, plain)]
+    print(f"graded notebooks: course {counts[0]}, plain nbgrader {counts[1]} (of {n})")
     print(
         f"class of {n} ps2 submissions: course autograde {t:.1f} s ({t / n:.2f} s each), "
         f"plain nbgrader {base:.1f} s ({base / n:.2f} s each)"
