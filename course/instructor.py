@@ -119,6 +119,8 @@ def autograde(
             codes.append(
                 _autograde_one(course_dir, submissions, a, db_url, pool, sandbox, summaries)
             )
+    from course.grading.classreport import pivot
+
     summaries.append(pivot(grade_table(course_dir, db_url), ids))
     text = "\n\n".join(summaries)
     print("\n" + text)
@@ -141,6 +143,7 @@ def cell_timeout(course_dir: Path) -> float:
 def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool: object,
                    sandbox: bool, summaries: list[str]) -> int:  # fmt: skip
     """Normalise, grade in parallel and record, summarise one assignment; 1 if anyone failed."""
+    from course.grading.classreport import summary
     from course.grading.engine import batch
     from course.grading.submissions import normalize
 
@@ -153,54 +156,6 @@ def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool
     )  # fmt: skip
     summaries.append(summary(course_dir, a, found, outcomes))
     return int(any(o.status == "failed" for o in outcomes))
-
-
-def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> str:
-    """Who was graded, who was not and why, what was noticed, and what the class got wrong."""
-    from course.grading.classreport import (
-        attention,
-        class_mistakes,
-        format_mistakes,
-        write_report,
-    )
-
-    graded = {
-        p.parts[-3] for p in (course_dir / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")
-    }
-    status = {o.student: o for o in outcomes}
-    lines = [
-        f"{assignment}: {len(found)} submission(s), {len(graded & {f.student for f in found})} graded"
-    ]
-    parallel = sum(o.status == "graded" for o in outcomes)
-    cached = sum(o.status == "cached" for o in outcomes)
-    for o in outcomes:
-        if o.reason and o.status != "failed":
-            lines.append(f"  note  {o.student}: {o.reason}")
-    lines.append(f"  graded now in parallel: {parallel}; from an earlier run: {cached}")
-    for f in found:
-        notes = [f.note] if f.note else []
-        notes += [f.problem] if f.problem else []
-        done = course_dir / "autograded" / f.student / assignment / f"{assignment}.ipynb"
-        if f.student in graded:
-            notes += attention(done)
-        for note in notes:
-            lines.append(f"  note  {f.student}: {note}")
-    for f in found:
-        if f.student in graded:
-            continue
-        why = (
-            f.problem
-            or (status[f.student].reason if f.student in status else "")
-            or "it could not be graded (see the messages above)"
-        )
-        lines.append(f"  NOT GRADED  {f.student}: {why}")
-    attention_lines = [ln.strip() for ln in lines[2:]]
-    lines.append(
-        format_mistakes(assignment, *class_mistakes(course_dir / "autograded", assignment))
-    )
-    page, table = write_report(course_dir, assignment, attention_lines)
-    lines.append(f"class report: {page} (and {table.name})")
-    return "\n".join(lines)
 
 
 def sandbox_used(course_dir: Path, student: str, assignment: str) -> str:
@@ -258,22 +213,6 @@ def grades(course_dir: Path = ROOT, out: Path | None = None, db_url: str | None 
     print_table(rows)
     print(f"wrote {out}")
     return out
-
-
-def pivot(rows: list[dict[str, object]], ids: Sequence[str]) -> str:
-    """Students × assignments: the autograded score of each, as text."""
-    table: dict[str, dict[str, str]] = {}
-    for r in rows:
-        if r["assignment"] in ids:
-            table.setdefault(str(r["student"]), {})[str(r["assignment"])] = (
-                f"{r['code_score']:g}/{r['max_code_score']:g}"
-            )
-    width = max([len(s) for s in table] + [7])
-    lines = ["student".ljust(width) + "".join(f"  {a:>16}" for a in ids)]
-    for student in sorted(table):
-        lines.append(student.ljust(width)
-                     + "".join(f"  {table[student].get(a, '-'):>16}" for a in ids))  # fmt: skip
-    return "\n".join(lines)
 
 
 def print_table(rows: list[dict[str, object]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -194,3 +195,61 @@ def write_report(
 """
     (out / f"{assignment}.html").write_text(page)
     return out / f"{assignment}.html", out / f"{assignment}.csv"
+
+
+# --- the end-of-run summary --------------------------------------------------------------------
+def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> str:
+    """Who was graded, who was not and why, what was noticed, and what the class got wrong."""
+    graded = {
+        p.parts[-3] for p in (course_dir / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")
+    }
+    status = {o.student: o for o in outcomes}
+    lines = [
+        f"{assignment}: {len(found)} submission(s), {len(graded & {f.student for f in found})} graded"
+    ]
+    parallel = sum(o.status == "graded" for o in outcomes)
+    cached = sum(o.status == "cached" for o in outcomes)
+    for o in outcomes:
+        if o.reason and o.status != "failed":
+            lines.append(f"  note  {o.student}: {o.reason}")
+    lines.append(f"  graded now in parallel: {parallel}; from an earlier run: {cached}")
+    for f in found:
+        notes = [f.note] if f.note else []
+        notes += [f.problem] if f.problem else []
+        done = course_dir / "autograded" / f.student / assignment / f"{assignment}.ipynb"
+        if f.student in graded:
+            notes += attention(done)
+        for note in notes:
+            lines.append(f"  note  {f.student}: {note}")
+    for f in found:
+        if f.student in graded:
+            continue
+        why = (
+            f.problem
+            or (status[f.student].reason if f.student in status else "")
+            or "it could not be graded (see the messages above)"
+        )
+        lines.append(f"  NOT GRADED  {f.student}: {why}")
+    attention_lines = [ln.strip() for ln in lines[2:]]
+    lines.append(
+        format_mistakes(assignment, *class_mistakes(course_dir / "autograded", assignment))
+    )
+    page, table = write_report(course_dir, assignment, attention_lines)
+    lines.append(f"class report: {page} (and {table.name})")
+    return "\n".join(lines)
+
+
+def pivot(rows: list[dict[str, object]], ids: Sequence[str]) -> str:
+    """Students × assignments: the autograded score of each, as text."""
+    table: dict[str, dict[str, str]] = {}
+    for r in rows:
+        if r["assignment"] in ids:
+            table.setdefault(str(r["student"]), {})[str(r["assignment"])] = (
+                f"{r['code_score']:g}/{r['max_code_score']:g}"
+            )
+    width = max([len(s) for s in table] + [7])
+    lines = ["student".ljust(width) + "".join(f"  {a:>16}" for a in ids)]
+    for student in sorted(table):
+        lines.append(student.ljust(width)
+                     + "".join(f"  {table[student].get(a, '-'):>16}" for a in ids))  # fmt: skip
+    return "\n".join(lines)
