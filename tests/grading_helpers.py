@@ -19,6 +19,18 @@ from course.grading.execute import is_display_only
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def unwrap(report: str) -> str:
+    """The report with each message on one line again (core wraps them to 100 columns), so that
+    a test can look for a phrase wherever the wrap fell."""
+    out: list[str] = []
+    for line in report.splitlines():
+        if out and line.startswith(" " * 6) and out[-1].startswith(" " * 6):
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def source_path(a: str) -> Path:
     return ROOT / "solutions" / a / f"{a}.ipynb"
 
@@ -97,7 +109,7 @@ def score(call: str, ns: dict, checks: ModuleType) -> tuple[float, str]:
         except NameError:  # the function was never defined: the kernel scores the cell 0
             value = 0.0
     assert err.getvalue() == "", f"{call} wrote to stderr: {err.getvalue()!r}"
-    return value, out.getvalue()
+    return value, unwrap(out.getvalue())
 
 
 def assert_full_marks(nb: nbformat.NotebookNode, checks: ModuleType) -> None:
@@ -176,7 +188,7 @@ def trusted_scores(nb: nbformat.NotebookNode, assignment: str, cells: dict, chec
         for gid, (visible, hidden, points) in cells.items():
             for kind, call in (("visible", visible), ("hidden", hidden)):
                 report, value = run_checks(world, call, checks, points)
-                out[gid, kind] = (value, report)
+                out[gid, kind] = (value, unwrap(report))
     return out
 
 

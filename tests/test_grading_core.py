@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 
 import numpy as np
 
 from course.grading import core
-from course.grading.core import Disqualified, Mistake, SubCheck, clean_score, grade_item
+from course.grading.core import (
+    Disqualified,
+    Mistake,
+    NotTested,
+    SubCheck,
+    clean_score,
+    grade_item,
+)
 
 
 def ok() -> None:
@@ -71,7 +79,7 @@ def test_hidden_mode_hides_exception_messages(capsys):
     hidden = capsys.readouterr().out
     grade_item("V", [SubCheck("leaky", 1, leaky)], hidden=False)
     visible = capsys.readouterr().out
-    assert "raised ValueError because" in hidden and "incompatible shapes" in hidden
+    assert "raised ValueError (two arrays have incompatible shapes" in hidden
     assert "leaky()" not in hidden and "leaky()" in visible  # the student names functions
     assert "size" not in hidden and "size" in visible
 
@@ -97,7 +105,44 @@ def test_sub_check_time_limit(capsys):
     assert (
         grade_item("Loop", [SubCheck("loop", 1, endless), SubCheck("ok", 1, ok)], timeout=0.3) == 1
     )
-    assert "longer than 0.3 s" in capsys.readouterr().out
+    assert "ran for over 0.3 s" in capsys.readouterr().out
+
+
+def test_an_endless_loop_is_waited_for_once_and_reported_once(capsys):
+    def endless() -> None:
+        while True:
+            pass
+
+    start = time.monotonic()
+    checks = [SubCheck(f"loop {i}", 1, endless) for i in range(5)] + [SubCheck("ok", 1, ok)]
+    assert grade_item("Loop", checks, timeout=3.0) == 1
+    out = capsys.readouterr().out
+    assert time.monotonic() - start < 3.5 + 4 * 1.5 + 1.0  # one full budget, then short ones
+    assert out.count("ran for over 3 s") == 1 and out.count("see “loop 0”") == 4
+
+
+def test_one_cause_one_message_under_the_check_it_is_about(capsys):
+    cause = ValueError("bias broke")
+
+    def blocked() -> None:
+        raise NotTested(cause, "backward() raised before returning")
+
+    def own() -> None:
+        raise cause
+
+    grade_item("Item", [SubCheck("input", 1, blocked), SubCheck("bias", 1, own)])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[2].strip() == "not tested: backward() raised before returning (see “bias”)"
+    assert lines[3].startswith("  ✗ bias") and " ".join(out.split()).count("bias broke") == 1
+
+
+def test_messages_fit_a_100_column_cell(capsys):
+    def wordy() -> None:
+        raise Mistake("a long explanation " * 20)
+
+    grade_item("Wordy", [SubCheck("wordy", 1, wordy)])
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= 100
 
 
 def test_a_broken_report_still_returns_zero(monkeypatch):

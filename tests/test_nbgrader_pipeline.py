@@ -12,7 +12,7 @@ import re
 
 import nbformat
 import pytest
-from grading_helpers import apply_fixture, load_fixtures
+from grading_helpers import apply_fixture, load_fixtures, unwrap
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
@@ -234,7 +234,7 @@ def test_ps2_fixture_gets_expected_points_and_message(course, name):
     for gid, want in fixture["scores"].items():
         assert got[gid] == pytest.approx(want), (gid, got)
     outputs = {
-        nbgrader_meta(c).get("grade_id"): "".join(o.get("text", "") for o in c.outputs)
+        nbgrader_meta(c).get("grade_id"): unwrap("".join(o.get("text", "") for o in c.outputs))
         for c in autograded(d, STUDENT[name], "ps2_modules").cells
         if c.cell_type == "code"
     }

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import linecache
 import math
+import textwrap
 import os
 import signal
 import sys
@@ -25,6 +27,8 @@ import numpy as np
 
 _SHAPE_WORDS = ("broadcast", "mismatch", "shapes", "aligned")
 _GRADING_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# Frames in these files are not the student's: the grading code, Python's and numpy's own.
+_LIBRARY_DIRS = (_GRADING_DIR, sys.prefix + os.sep, sys.base_prefix + os.sep)
 
 
 class Mistake(Exception):
@@ -50,13 +54,15 @@ class SubCheck:
 
 
 def _student_frame(exc: BaseException) -> str:
-    """Name of the innermost function outside the grading code where ``exc`` was raised (for an
-    exception raised in the sandbox, the name its agent reported)."""
-    name = getattr(exc, "where", "")
-    for frame, _ in traceback.walk_tb(exc.__traceback__):
-        if not frame.f_code.co_filename.startswith(_GRADING_DIR):
-            name = frame.f_code.co_qualname
-    return f" in {name}()" if name and name != "<module>" else ""
+    """Where ``exc`` was raised: the innermost function outside the grading code and the text of
+    its line (for an exception raised in the sandbox, what its agent reported)."""
+    name, line = getattr(exc, "where", ""), getattr(exc, "line", "")
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        code = frame.f_code
+        if not code.co_filename.startswith(_LIBRARY_DIRS):
+            name, line = code.co_qualname, linecache.getline(code.co_filename, lineno).strip()
+    where = f" in {name}()" if name and name != "<module>" else ""
+    return where + (f", at `{line[:80]}`" if line else "")
 
 
 def explain(exc: BaseException, hidden: bool) -> str:
@@ -74,13 +80,13 @@ def explain(exc: BaseException, hidden: bool) -> str:
         head = f"your code raised {name}"
     else:
         head = "your code raised an exception"
-    text = str(exc)
+    text, tail = str(exc), ""
     if isinstance(exc, ValueError) and any(w in text for w in _SHAPE_WORDS):
-        head += " because two arrays have incompatible shapes: print the shapes you combine"
+        tail = " (two arrays have incompatible shapes: print the shapes you combine)"
     if not hidden:
-        msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        return f"{head}: {msg}" if msg else head
-    return head
+        msg = text.strip().splitlines()[0][:300] if text.strip() else ""
+        return (f"{head}: {msg}" if msg else head) + tail
+    return head + tail
 
 
 _DEADLINE: list[float] = []  # monotonic time by which the running sub-check must end
@@ -99,7 +105,7 @@ def _time_limit(seconds: float | None):
     if seconds:
         _DEADLINE.append(time.monotonic() + seconds)
     try:
-        with _alarm(seconds + 2.0 if seconds else None):  # the sandbox's own limit comes first
+        with _alarm(seconds + 0.5 if seconds else None):  # the sandbox's own limit comes first
             yield
     finally:
         if seconds:
@@ -118,7 +124,7 @@ def _alarm(seconds: float | None):
         return
 
     def on_alarm(signum, frame):
-        raise CheckTimeout(f"this check took longer than {seconds - 2:g} s (an endless loop?)")
+        raise CheckTimeout(f"this check took longer than {seconds - 0.5:g} s (an endless loop?)")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -162,11 +168,65 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _wrap(text: str) -> str:
+    """A report message indented under its ✓/✗ line, wrapped to fit a 100-column cell."""
+    return textwrap.fill(text, 100, initial_indent=" " * 6, subsequent_indent=" " * 6,
+                         break_long_words=False, break_on_hyphens=False)  # fmt: skip
+
+
+def _cause_text(exc: BaseException, hidden: bool, timeout: float | None) -> str:
+    cause = exc.cause if isinstance(exc, NotTested) else exc
+    if isinstance(cause, CheckTimeout):  # one wording, whichever budget was left
+        return f"your code ran for over {_fmt(timeout or 0)} s and was stopped (an endless loop?)"
+    return explain(cause, hidden)
+
+
+def _report(
+    checks: list[SubCheck], failed: list, hidden: bool, timeout: float | None
+) -> str:
+    """✓/✗ lines; each cause explained once, under the sub-check it is about (one that failed
+    on it rather than one it kept from running), and referred to from the others."""
+    texts = [None if e is None else _cause_text(e, hidden, timeout) for e in failed]
+    owner: dict[str, str] = {}
+    for check, exc, text in zip(checks, failed, texts, strict=True):
+        if exc is not None and not isinstance(exc, NotTested):
+            owner.setdefault(text, check.name)
+    for check, text in zip(checks, texts, strict=True):
+        if text is not None:
+            owner.setdefault(text, check.name)
+    lines, shown = [], set()
+    for check, exc, text in zip(checks, failed, texts, strict=True):
+        pts = _fmt(max(float(check.points), 0.0))
+        if exc is None:
+            lines.append(f"  ✓ {check.name:<48} {pts} / {pts}")
+            continue
+        lines.append(f"  ✗ {check.name:<48} 0 / {pts}")
+        head = f"not tested: {exc}" if isinstance(exc, NotTested) and str(exc) else ""
+        if owner[text] == check.name and text not in shown:
+            shown.add(text)
+            lines.append(_wrap(f"{head}: {text}" if head else text))
+        else:
+            ref = f"see “{owner[text]}”"
+            lines.append(_wrap(f"{head} ({ref})" if head else f"the same failure: {ref}"))
+    return "\n".join(lines)
+
+
+class NotTested(Exception):
+    """A sub-check that could not judge its property, because a call it needs failed (``cause``)."""
+
+    def __init__(self, cause: BaseException, what: str = "") -> None:
+        super().__init__(what)
+        self.cause = cause
+
+
 def grade_item(
     title: str, checks: list[SubCheck], *, hidden: bool = False, timeout: float | None = 20.0
 ) -> float:
     """Run every sub-check isolated, print ✓/✗ with points and the likely mistake, return points.
 
+    One cause gets one message: a sub-check that fails with the same explanation as an earlier
+    one, or could not run because of it (:class:`NotTested`), points back to it. After a time-out
+    the remaining sub-checks get a short budget, so an endless loop costs one wait, not five.
     ``hidden=True`` is for hidden tests: crashes are reported without numpy's message. A
     :class:`Disqualified` failure makes the item score 0.
     """
@@ -174,26 +234,21 @@ def grade_item(
     if hidden:
         title = f"{title} (autograder, on data you have not seen)"
     try:
-        lines, earned, void = [], 0.0, None
+        earned, void, budget, failed = 0.0, None, timeout, []
         for check in checks:
-            exc = run_isolated(check.run, timeout)
-            pts = max(float(check.points), 0.0)
+            exc = run_isolated(check.run, budget)
             if exc is None:
-                earned += pts
-                lines.append(f"  ✓ {check.name:<48} {_fmt(pts)} / {_fmt(pts)}")
-            else:
-                lines.append(f"  ✗ {check.name:<48} 0 / {_fmt(pts)}")
-                if isinstance(exc, Disqualified) and void is not None:
-                    lines.append("      (see above)")
-                else:
-                    lines.append(f"      {explain(exc, hidden)}")
-                if isinstance(exc, Disqualified) and void is None:
-                    void = exc
+                earned += max(float(check.points), 0.0)
+            elif isinstance(exc, CheckTimeout) and budget:
+                budget = min(budget, 1.0)
+            if isinstance(exc, Disqualified) and void is None:
+                void = exc
+            failed.append(exc)
         score = 0.0 if void is not None else clean_score(earned, maximum)
         print(f"{title}: {_fmt(score)} / {_fmt(maximum)} points")
         if void is not None:
             print(f"  This item scores 0: {void}")
-        print("\n".join(lines))
+        print(_report(checks, failed, hidden, timeout))
         return score
     except KeyboardInterrupt:
         raise

@@ -198,7 +198,11 @@ class Agent:
         if op == "call":
             args, kwargs = self.local(req["args"]), self.local(req["kwargs"])
             before = {i: a.copy() for i, a in enumerate(args) if _is_array(a)}
-            value = _quietly(target, args, kwargs)
+            try:
+                value = _quietly(target, args, kwargs)
+            except BaseException as exc:  # noqa: BLE001 (what it changed before raising counts)
+                changed = {str(i): args[i] for i, a in before.items() if not _same(a, args[i])}
+                return {"error": _describe(exc), "changed": changed}
             changed = {str(i): args[i] for i, a in before.items() if not _same(a, args[i])}
             return {"value": value, "changed": changed}
         if op == "release":
@@ -263,16 +267,25 @@ def _same(before: Any, after: Any) -> bool:
     )
 
 
+# Frames in these files are not the student's: the agent, the library copy, Python's and numpy's.
+_LIBRARY_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep, sys.prefix + os.sep,
+                 sys.base_prefix + os.sep)  # fmt: skip
+
+
 def _describe(exc: BaseException) -> dict:
-    """The exception as data: its type, message and the innermost student function."""
-    where = ""
-    for frame, _ in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename != __file__:
+    """The exception as data: its type, message, and the innermost student function and line."""
+    import linecache
+
+    where, line = "", ""
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if not frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
             where = frame.f_code.co_qualname
+            line = linecache.getline(frame.f_code.co_filename, lineno).strip()
     return {
         "type": type(exc).__name__,
         "message": str(exc)[:2000],
         "where": where if where != "<module>" else "",
+        "line": line[:200],
     }
 
 

@@ -28,6 +28,7 @@ class StudentError(Exception):
 
     type_name = "Exception"
     where = ""
+    line = ""
 
 
 class Stale(StudentError):
@@ -56,6 +57,7 @@ def student_error(info: Any) -> StudentError:
     exc.type_name = name
     where = str(info.get("where", ""))[:200]
     exc.where = where if re.fullmatch(r"[\w.<>]*", where) else ""
+    exc.line = str(info.get("line", ""))[:200]
     return exc
 
 
@@ -138,13 +140,14 @@ class World:
     # --- requests -------------------------------------------------------------------------------
     def ask(self, msg: dict, timeout: float = CALL_TIMEOUT) -> Any:
         """Send a request; return the decoded value or raise the student's exception."""
+        self.last_reply: dict = {}
         self.session.ensure()
         if isinstance(msg.get("target"), Remote):
             msg["target"] = self._fresh(msg["target"])
         reply = self.session.request(msg, timeout, self._to_ref, self._from_wire)
+        self.last_reply = reply
         if "error" in reply:
             raise student_error(reply["error"])
-        self.last_reply = reply
         return self._from_wire(reply.get("value"))
 
     def lookup(self, name: str) -> Any:
@@ -163,7 +166,15 @@ class World:
         return self.ask({"op": "import", "module": module, "name": name})
 
     def call(self, target: Remote, args: tuple, kwargs: dict) -> Any:
-        value = self.ask({"op": "call", "target": target, "args": list(args), "kwargs": kwargs})
+        try:
+            value = self.ask({"op": "call", "target": target, "args": list(args), "kwargs": kwargs})
+        except StudentError:
+            self._copy_back(args)  # what it changed before raising, as in the student's kernel
+            raise
+        self._copy_back(args)
+        return value
+
+    def _copy_back(self, args: tuple) -> None:
         changed = self.last_reply.get("changed") or {}
         for key, after in changed.items() if isinstance(changed, dict) else ():
             i = int(key) if str(key).isdigit() else -1
@@ -171,7 +182,6 @@ class World:
                 before = args[i]
                 if isinstance(after, np.ndarray) and after.shape == before.shape:
                     before[...] = after  # the student's code changed its argument in place
-        return value
 
     def fill(self, target: Remote, attr: str, key: Any, value: np.ndarray) -> None:
         """``target.attr[key][...] = value`` in the sandbox (known parameters into a module)."""

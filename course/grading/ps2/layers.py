@@ -16,7 +16,7 @@ from ...modules import Linear as RefLinear
 from ...modules import ReLU as RefReLU
 from ...modules import Sigmoid as RefSigmoid
 from ...modules import Tanh as RefTanh
-from ..core import Mistake, SubCheck, grade_item
+from ..core import Mistake, NotTested, SubCheck, grade_item
 from ..diagnose import check_values, close
 from .edges import Result, attempt, edge_cases
 from .harness import build, extreme, grad_of, load_params, no_mutation, normal, own
@@ -47,34 +47,44 @@ def check_linear(
         check_values(y, ref.forward(x), "forward(x)", hidden=hidden,
                      expected_shape="(N, out_features)", wrong=wrong)  # fmt: skip
 
-    def backward(rows: int = n, what: str = "all") -> None:
-        m, ref, x, g = case(rows)
+    def backward(what: str) -> None:
+        """One gradient, judged on its own: after a raise in backward(), the parameter
+        gradients it had already added are still judged; what it never produced is not tested."""
+        m, ref, x, g = case(n)
         own(m.forward, x)
-        try:
-            dx = own(m.backward, g)
-        except ValueError as exc:
-            _shape_hint(exc, rows, d_in, d_out)
-            raise
+        dx = run_backward(m, g)
         ref.forward(x)
         want = ref.backward(g)
-        if what in ("input", "all"):
+        if what == "input":
+            if isinstance(dx, BaseException):
+                _raised_before(dx, m, ref, "returning the input gradient")
             check_values(dx, want, "backward(grad_out) (the input gradient)", hidden=hidden,
                          expected_shape="(N, in_features), like x",
                          wrong=[("it must be grad_out @ W, not the upstream gradient itself", g)])  # fmt: skip
-        if what in ("weight", "all"):
-            gw = ref.grads["weight"]
-            check_values(grad_of(m, "weight"), gw, "self.grads['weight']", hidden=hidden,
+            return
+        got, gw, gb = grad_of(m, what), ref.grads["weight"], ref.grads["bias"]
+        if isinstance(dx, BaseException) and not close(got, ref.grads[what]):
+            if isinstance(dx, Mistake) and f"['{what}']" in str(dx):
+                raise dx  # the raise is this gradient's own bug, named
+            if not got.any():
+                raise NotTested(dx, "backward() raised before adding this gradient")
+        if what == "weight":
+            check_values(got, gw, "self.grads['weight']", hidden=hidden,
                          expected_shape="(out_features, in_features), like W",
-                         wrong=[(f"divided by N: {_NOT_AVERAGE}", gw / rows),
-                                (f"multiplied by N: {_NOT_AVERAGE}", gw * rows)])  # fmt: skip
-        if what in ("bias", "all"):
-            gb = ref.grads["bias"]
-            check_values(grad_of(m, "bias"), gb, "self.grads['bias']", hidden=hidden,
+                         wrong=[(f"divided by N: {_NOT_AVERAGE}", gw / n),
+                                (f"multiplied by N: {_NOT_AVERAGE}", gw * n)])  # fmt: skip
+        else:
+            check_values(got, gb, "self.grads['bias']", hidden=hidden,
                          expected_shape="(out_features,), like b",
                          wrong=[("not summed over the batch: ∂ℒ/∂b = Σₙ gₙ (sum over rows)", g),
                                 ("averaged over the batch instead of summed: ∂ℒ/∂b = Σₙ gₙ",
                                  g.mean(axis=0)),
                                 ("only the first example counted: sum over all rows", g[0])])  # fmt: skip
+
+    def run_backward(m, g: np.ndarray) -> object:
+        """m.backward(g), or what it raised (a numpy error named as the bug it shows)."""
+        dx = attempt(lambda: own(m.backward, g))
+        return _shape_hint(dx, len(g), d_in, d_out) or dx if isinstance(dx, ValueError) else dx
 
     def results(rows: int = n, big: bool = False) -> list[Result]:
         m, ref, x, g = case(rows, big=big)
@@ -92,11 +102,14 @@ def check_linear(
         """Two backward() calls add up to the two calls made separately (on the same module)."""
         data = (case(n)[2:], case(n, offset=1)[2:])
 
+        raised: list[BaseException] = []
+
         def grads(pairs) -> dict[str, np.ndarray]:
             m = case(n)[0]  # a fresh module with the same parameters
             for xi, gi in pairs:
                 own(m.forward, xi)
-                own(m.backward, gi)
+                out = run_backward(m, gi)  # judged on what it added, even if it raised
+                raised.extend([out] if isinstance(out, BaseException) else [])
             return {key: grad_of(m, key) for key in _SHAPES}
 
         both, first, last = grads(data), grads(data[:1]), grads(data[1:])
@@ -104,6 +117,8 @@ def check_linear(
             got, want = both[key], first[key] + last[key]
             if close(got, want) and (first[key] != 0).any():
                 continue
+            if not (first[key] != 0).any() and raised:
+                raise NotTested(raised[0], "backward() raised before adding the gradients")
             if not (first[key] != 0).any():
                 raise Mistake(f"backward() leaves self.grads['{key}'] at zero: it must add "
                               f"the gradient into it (self.grads['{key}'] += ...)")  # fmt: skip
@@ -126,9 +141,9 @@ def check_linear(
         "Linear",
         [
             SubCheck("forward: output shape and values", 2, forward),
-            SubCheck("backward: input gradient", 2, lambda: backward(what="input")),
-            SubCheck("backward: weight gradient", 2, lambda: backward(what="weight")),
-            SubCheck("backward: bias gradient", 1.5, lambda: backward(what="bias")),
+            SubCheck("backward: input gradient", 2, lambda: backward("input")),
+            SubCheck("backward: weight gradient", 2, lambda: backward("weight")),
+            SubCheck("backward: bias gradient", 1.5, lambda: backward("bias")),
             SubCheck("parameter gradients accumulate (+=)", 1, accumulates),
             *edge_cases(
                 results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 0.5, hidden=hidden
@@ -138,21 +153,31 @@ def check_linear(
     )
 
 
-def _shape_hint(exc: ValueError, rows: int, d_in: int, d_out: int) -> None:
+def _shape_hint(exc: ValueError, rows: int, d_in: int, d_out: int) -> Mistake | None:
     """``grads['weight'] += x.T @ g`` or ``grads['bias'] += g`` fail inside numpy; name the bug."""
     text = str(exc).replace(" ", "")
     if "broadcast" not in text:
-        return
+        return None
     if f"({d_in},{d_out})" in text:
-        raise Mistake(
+        return Mistake(
             "backward() added a transposed weight gradient into self.grads['weight']: "
             "∂ℒ/∂W = gᵀx has the shape of W, (out_features, in_features); xᵀg is its transpose"
-        ) from None
+        )
     if rows > 1 and f"({rows},{d_out})" in text and f"({d_out},)" in text:
-        raise Mistake(
+        return Mistake(
             "backward() added grad_out itself into self.grads['bias']: the bias gradient is "
             "summed over the batch, ∂ℒ/∂b = Σₙ gₙ, with shape (out_features,)"
-        ) from None
+        )
+    return None
+
+
+def _raised_before(exc: BaseException, m, ref, what: str) -> None:
+    """backward() raised before ``what``: if every parameter gradient it added is right, the raise
+    is in the line that computes ``what`` (its own failure); else it was not reached."""
+    grads_right = all(close(grad_of(m, k), ref.grads[k]) for k in ref.grads)
+    if grads_right and not isinstance(exc, Mistake):
+        raise exc
+    raise NotTested(exc, f"backward() raised before {what}")
 
 
 # --- elementwise activations -----------------------------------------------------------------
