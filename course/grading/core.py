@@ -12,10 +12,10 @@ import builtins
 import contextlib
 import linecache
 import math
-import textwrap
 import os
 import signal
 import sys
+import textwrap
 import threading
 import time
 import traceback

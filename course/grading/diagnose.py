@@ -90,6 +90,8 @@ def check_values(
     ``wrong`` lists (explanation, value a student with that mistake would get) pairs.
     """
     arr = as_array(actual, what)
+    if _single_precision(actual):  # float32 carries ~7 digits: judged at that precision
+        rtol, atol = max(rtol, 1e-5), max(atol, 1e-6)
     for why, value in wrong:  # a known mistake can change the shape, so look before the shape check
         if np.shape(value) != expected.shape and arr.shape == np.shape(value) and close(arr, value):
             raise Mistake(f"{what}: {why}")
@@ -103,8 +105,13 @@ def check_values(
             raise Mistake(f"{what}: {why}")
     if close(arr, -expected, rtol, atol):
         raise Mistake(f"{what} has the wrong sign")
+    precision = (
+        f" ({what} is {actual.dtype}: compute in float64)" if _single_precision(actual) else ""
+    )
     raise Mistake(
-        f"{what} does not match the reference" + (_worst(arr, expected) if not hidden else "")
+        f"{what} does not match the reference"
+        + (_worst(arr, expected) if not hidden else "")
+        + precision
     )
 
 
@@ -128,10 +135,19 @@ def check_scalar(
     raise Mistake(f"{what} does not match the reference")
 
 
+def _single_precision(value: object) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype.itemsize < 8
+
+
 def _worst(arr: np.ndarray, expected: np.ndarray) -> str:
-    err = abs(arr - expected)
+    """Where the result is furthest off, as a relative error, with enough digits that the two
+    numbers printed differ."""
+    err = abs(arr - expected) / (abs(expected) + ATOL)
     i = np.unravel_index(int(err.argmax()), err.shape)
-    return f" (largest difference at index {tuple(int(k) for k in i)}: {arr[i]:.6g} vs {expected[i]:.6g})"
+    a, b = float(arr[i]), float(expected[i])
+    digits = next((d for d in range(6, 17) if f"{a:.{d}g}" != f"{b:.{d}g}"), 17)
+    where = f"at index {tuple(int(k) for k in i)}" if arr.ndim else ""
+    return f" (relative error {float(err[i]):.1e} {where}: {a:.{digits}g} vs {b:.{digits}g})"
 
 
 def check_unchanged(before: np.ndarray, after: np.ndarray, what: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import inplace
 from ..core import CheckTimeout, Disqualified, Mistake, SubCheck
 from ..diagnose import (
     as_array,
@@ -116,5 +117,5 @@ def edge_cases(
     return [
         SubCheck("a batch of one example (N = 1)", 0.5, one),
         SubCheck(big, big_points, large),
-        SubCheck("inputs are not modified in place", 0.5, unchanged),
+        SubCheck(inplace.NAME, inplace.POINTS, unchanged),
     ]

@@ -16,8 +16,9 @@ from ...modules import Linear as RefLinear
 from ...modules import ReLU as RefReLU
 from ...modules import Sigmoid as RefSigmoid
 from ...modules import Tanh as RefTanh
+from .. import catalogue
 from ..core import Mistake, NotTested, SubCheck, grade_item
-from ..diagnose import check_values, close
+from ..diagnose import as_array, check_values, close
 from .edges import Result, attempt, edge_cases
 from .harness import build, extreme, grad_of, load_params, no_mutation, normal, own
 
@@ -181,23 +182,25 @@ def _raised_before(exc: BaseException, m, ref, what: str) -> None:
 
 
 # --- elementwise activations -----------------------------------------------------------------
-_Wrong = Callable[[np.ndarray, np.ndarray, np.ndarray], list[tuple[str, np.ndarray]]]
-
-
 def _activation(
     title: str,
     cls,
     ref_cls,
     wrong_forward: Callable[[np.ndarray], list[tuple[str, np.ndarray]]],
-    wrong_backward: _Wrong,
+    wrong_backward: Callable[[np.ndarray, np.ndarray, np.ndarray], list[tuple[str, np.ndarray]]],
     overflow: str,
     *,
     seed: int,
     n: int,
     d: int,
     hidden: bool,
+    from_output: Callable[[np.ndarray], np.ndarray] | None = None,
+    extra: tuple[SubCheck, ...] = (),
+    big_points: float = 1.0,
 ) -> float:
-    """Forward, backward, N = 1, |x| ≈ 1e3 and no mutation for a parameter-free elementwise module."""
+    """Forward, backward, N = 1, |x| ≈ 1e3 and no mutation for a parameter-free elementwise module.
+    ``from_output(y)`` is the local derivative as a function of the output: a backward that is
+    right for the student's own (wrong) forward output keeps its points."""
 
     def data(rows: int, big: bool = False):
         rng = np.random.default_rng([seed, rows, int(big)])
@@ -213,9 +216,13 @@ def _activation(
     def backward() -> None:
         x, g = data(n)
         m, ref = build(cls), ref_cls()
-        own(m.forward, x)
+        mine = attempt(lambda: own(m.forward, x))
+        if isinstance(mine, BaseException):
+            raise NotTested(mine, "forward() raised, so backward() cannot run")
         dx = own(m.backward, g)
         y = ref.forward(x)
+        if from_output is not None and _own_output_fits(mine, y, dx, g * from_output(mine)):
+            return  # the right derivative of the student's own forward: graded there
         check_values(dx, ref.backward(g), "backward(grad_out)", hidden=hidden,
                      expected_shape="(N, D), like x", wrong=wrong_backward(x, y, g))  # fmt: skip
 
@@ -236,29 +243,47 @@ def _activation(
         [
             SubCheck("forward: output shape and values", 1.5, forward),
             SubCheck("backward: input gradient", 1.5, backward),
-            *edge_cases(
-                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 1, hidden=hidden
-            ),  # fmt: skip
+            *extra,
+            *edge_cases(results, unchanged, "large inputs (|x| ≈ 1e3): finite and right",
+                        big_points, hidden=hidden),  # fmt: skip
         ],
         hidden=hidden,
     )
 
 
-_NO_G = "multiply the local derivative by grad_out (the chain rule)"
+def _own_output_fits(mine: object, y: np.ndarray, dx: object, want: np.ndarray) -> bool:
+    """The forward output is wrong (but an array of the right shape) and ``dx`` is exactly the
+    backward that output calls for."""
+    if not isinstance(mine, np.ndarray) or mine.shape != y.shape or close(mine, y):
+        return False
+    return isinstance(dx, np.ndarray) and dx.shape == y.shape and close(dx, want)
 
 
 def check_relu(ReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False) -> float:
-    """ReLU: y = max(0, x); ∂ℒ/∂x = g ⊙ 𝟙[x > 0]."""
+    """ReLU: y = max(0, x); ∂ℒ/∂x = g ⊙ 𝟙[x > 0] (0 at x = 0 exactly, the course's choice)."""
+
+    def at_zero() -> None:
+        x = np.array([[0.0, 1.0, -1.0, 0.0]])
+        g = np.array([[1.5, -2.0, 0.5, -1.0]])
+        m = build(ReLU)
+        mine = attempt(lambda: own(m.forward, x))
+        if isinstance(mine, BaseException):
+            raise NotTested(mine, "forward() raised")
+        dx = as_array(own(m.backward, g), "backward(grad_out)")
+        if dx.shape != x.shape or not close(dx[:, [1, 2]], np.array([[-2.0, 0.0]])):
+            raise Mistake("not tested: backward(grad_out) is wrong away from 0 as well "
+                          "(see “backward: input gradient”)")  # fmt: skip
+        if not close(dx, np.array([[0.0, -2.0, 0.0, 0.0]])):
+            raise Mistake("at x = 0 exactly the gradient must be 0: the mask is 𝟙[x > 0] "
+                          "(strict), the subgradient this course uses")  # fmt: skip
+
     return _activation(
         "ReLU", ReLU, RefReLU,
         lambda x: [("that is the identity: negative inputs must give 0", x)],
-        lambda x, y, g: [
-            ("the 0/1 mask must come from the input x, not from grad_out", g * (g > 0)),
-            (f"that is the mask alone: {_NO_G}", (x > 0) * 1.0),
-            ("multiply grad_out by the 0/1 mask 𝟙[x > 0], not by x itself", g * F.relu(x)),
-        ],
+        lambda x, y, g: catalogue.relu_grad(x, g),
         "use np.maximum(x, 0) or a mask, never an exponential",
         seed=seed, n=n, d=d, hidden=hidden,
+        extra=(SubCheck("gradient 0 at x = 0 exactly", 0.5, at_zero),), big_points=0.5,
     )  # fmt: skip
 
 
@@ -267,15 +292,9 @@ def check_sigmoid(Sigmoid, *, seed: int = 0, n: int = 4, d: int = 3, hidden: boo
     return _activation(
         "Sigmoid", Sigmoid, RefSigmoid,
         lambda x: [("that is σ(−x): check the sign in the exponent", F.sigmoid(-x))],
-        lambda x, y, g: [
-            ("σ′ was applied to σ's output: with y = σ(x) cached, σ′(x) = y(1 − y), "
-             "not σ(y)(1 − σ(y))", g * F.sigmoid(y) * (1 - F.sigmoid(y))),
-            ("y(1 − y) was computed from the input x; it needs the output y = σ(x)",
-             g * x * (1 - x)),
-            (f"that is σ′ alone: {_NO_G}", y * (1 - y)),
-        ],
+        lambda x, y, g: catalogue.sigmoid_grad(y, x, g),
         "e^(−x) overflows for large negative x; use e^(−|x|) (two cases by sign)",
-        seed=seed, n=n, d=d, hidden=hidden,
+        seed=seed, n=n, d=d, hidden=hidden, from_output=lambda y: y * (1 - y),
     )  # fmt: skip
 
 
@@ -283,14 +302,10 @@ def check_tanh(Tanh, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = Fa
     """Tanh: y = tanh(x); ∂ℒ/∂x = g ⊙ (1 − y²) with y the cached *output*."""
     return _activation(
         "Tanh", Tanh, RefTanh,
-        lambda x: [],
-        lambda x, y, g: [
-            ("tanh′ was applied to tanh's output: with y = tanh(x) cached, tanh′(x) = 1 − y², "
-             "not 1 − tanh(y)²", g * (1 - np.tanh(y) ** 2)),
-            ("1 − y² was computed from the input x; it needs the output y = tanh(x)",
-             g * (1 - x * x)),
-            (f"that is tanh′ alone: {_NO_G}", 1 - y * y),
-        ],
+        lambda x: [("that is σ(x), not tanh(x) = 2σ(2x) − 1", F.sigmoid(x)),
+                   ("that is 2σ(x) − 1 = tanh(x/2): the argument of σ must be 2x",
+                    2 * F.sigmoid(x) - 1)],
+        lambda x, y, g: catalogue.tanh_grad(y, x, g),
         "e^x overflows for |x| ≈ 1e3; use np.tanh",
-        seed=seed, n=n, d=d, hidden=hidden,
+        seed=seed, n=n, d=d, hidden=hidden, from_output=lambda y: 1 - y * y,
     )  # fmt: skip

@@ -10,7 +10,8 @@ from ... import functional as F
 from ...modules import EuclideanLoss as RefEuclidean
 from ...modules import Softmax as RefSoftmax
 from ...modules import SoftmaxCrossEntropy as RefSCE
-from ..core import Mistake, SubCheck, grade_item
+from .. import catalogue
+from ..core import Mistake, NotTested, SubCheck, grade_item
 from ..diagnose import as_array, as_scalar, check_scalar, check_values, close
 from .edges import Result, attempt, edge_cases
 from .harness import build, extreme, no_mutation, normal, own
@@ -31,29 +32,55 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
     def forward() -> None:
         z, _, _ = _logits(seed, n, k, False)
         y = own(build(Softmax).forward, z)
-        e = np.exp(z - z.max(axis=0, keepdims=True))
+        axis = catalogue.softmax_axis(as_array(y, "forward(x)"))
+        if axis and not close(as_array(y, "forward(x)"), F.softmax(z, axis=1)):
+            raise Mistake(f"forward(x): {axis}")
         check_values(y, F.softmax(z, axis=1), "forward(x)", hidden=hidden,
-                     expected_shape="(N, K), like x",
-                     wrong=[("normalised over the batch (axis 0); each row must sum to 1",
-                             e / e.sum(axis=0, keepdims=True)),
-                            ("the outputs are not normalised: divide by the row sum",
-                             np.exp(z - z.max(axis=1, keepdims=True)))])  # fmt: skip
+                     expected_shape="(N, K), like x", wrong=catalogue.softmax_rows(z))  # fmt: skip
 
     def backward() -> None:
+        """The Jacobian-vector product of the module's own output: a backward that is right
+        for a wrong forward keeps these points (the forward lost its own)."""
         z, g, _ = _logits(seed, n, k, False)
         m, ref = build(Softmax), RefSoftmax()
-        own(m.forward, z)
+        mine = attempt(lambda: own(m.forward, z))
+        if isinstance(mine, BaseException):
+            raise NotTested(mine, "forward() raised, so backward() cannot run")
         dz = own(m.backward, g)
         y = ref.forward(z)
+        if isinstance(mine, np.ndarray) and mine.shape == y.shape and not close(mine, y):
+            if close(as_array(dz, "backward(grad_out)"), _jvp(mine, g)):
+                return
         check_values(dz, ref.backward(g), "backward(grad_out)", hidden=hidden,
                      expected_shape="(N, K), like x",
                      wrong=[("only the diagonal of the Jacobian was used: J = diag(y) − y yᵀ, so "
                              "the result is y ⊙ (g − ⟨g, y⟩) per row", g * y * (1 - y)),
                             ("the sum ⟨g, y⟩ must be taken over each row (axis=1), not over "
-                             "the whole batch", y * (g - (g * y).sum()))])  # fmt: skip
+                             "the whole batch", y * (g - (g * y).sum())),
+                            ("the sum ⟨g, y⟩ must be taken over each row (axis=1), not over "
+                             "each column", y * (g - (g * y).sum(axis=0, keepdims=True))),
+                            ("the second term needs its factor y: per row the result is "
+                             "y ⊙ g − y ⟨g, y⟩", y * g - (g * y).sum(axis=1, keepdims=True))])  # fmt: skip
+
+    def per_row() -> None:
+        """Rows ~1000 apart: each row must use its own max (the batch's max underflows the others)."""
+        z, _, _ = _logits(seed, max(n, 2), k, False, tag=3)
+        mixed = z + np.where(np.arange(len(z)) % 2 == 1, 1000.0, 0.0)[:, None]
+        batch = attempt(lambda: own(build(Softmax).forward, z))
+        got = own(build(Softmax).forward, mixed)
+        right_on_batch = isinstance(batch, np.ndarray) and close(batch, F.softmax(z, axis=1))
+        arr = as_array(got, "forward(x)")
+        if arr.shape == mixed.shape and bool(np.isfinite(arr).all()) and (
+            not right_on_batch or close(arr, F.softmax(mixed, axis=1))
+        ):
+            return
+        raise Mistake("forward(x) on rows whose logits are ~1000 apart gives nan or 0: subtract "
+                      "each row's own max (x.max(axis=1, keepdims=True)), not the batch's max")  # fmt: skip
 
     def results(rows: int = n, big: bool = False) -> list[Result]:
-        z, g, _ = _logits(seed, rows, k, big)
+        z, g, _ = _logits(seed, rows, k, False)
+        if big:  # all near +1000: e^x overflows unless a max is subtracted, and the batch's
+            z = 1.5 * z + 1000.0  # max still works here (that bug is "rows far apart")
         m, ref = build(Softmax), RefSoftmax()
         y = attempt(lambda: own(m.forward, z))
         dz = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
@@ -69,8 +96,9 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
         [
             SubCheck("forward: output shape and values", 2, forward),
             SubCheck("backward: Jacobian-vector product", 3, backward),
+            SubCheck("rows far apart: each row's own max", 0.5, per_row),
             *edge_cases(
-                results, unchanged, "large logits (|x| ≈ 1e3): finite and right", 2, hidden=hidden
+                results, unchanged, "large logits (|x| ≈ 1e3): finite and right", 1.5, hidden=hidden
             ),  # fmt: skip
         ],
         hidden=hidden,
@@ -197,6 +225,11 @@ def check_euclidean_loss(
         ],
         hidden=hidden,
     )
+
+
+def _jvp(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The softmax backward for output ``y``: y ⊙ (g − ⟨g, y⟩) per row."""
+    return y * (g - (g * y).sum(axis=1, keepdims=True))
 
 
 def _raised(value: object) -> object:

@@ -1,0 +1,59 @@
+"""One policy for inputs changed in place, in every problem set: it is a small sub-check of its
+own (never part of a values sub-check), judged on what the calls did to their arguments.
+
+The caller still needs its arrays after a call (the fixed convention: inputs are never modified
+in place), so ``x -= x.max()`` costs these points and only these, however right the values are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .core import CheckTimeout, Mistake, NotTested, SubCheck
+from .diagnose import check_unchanged
+
+NAME = "inputs are not modified in place"
+POINTS = 0.5
+
+Call = tuple[Callable[..., Any], tuple]
+
+
+def own(fn: Callable[..., Any], *args: Any, mutation: bool = False) -> Any:
+    """``fn`` called on copies of the array arguments (so the caller keeps clean data); with
+    ``mutation=True`` it fails if one of them was changed, even when ``fn`` then raised."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    try:
+        return fn(*copies)
+    finally:
+        if mutation:
+            for before, after in zip(args, copies, strict=True):
+                if isinstance(before, np.ndarray):
+                    check_unchanged(before, after, f"the array passed to {_name(fn)}")
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__name__', 'your function')}()"
+
+
+def leave_inputs(calls: Sequence[Call]) -> None:
+    """Every call leaves its array arguments as they were. A call that raises is judged on what
+    it changed before raising (its failure is graded elsewhere); if every call raised, nothing
+    could be judged."""
+    raised: list[BaseException] = []
+    for fn, args in calls:
+        try:
+            own(fn, *args, mutation=True)
+        except (Mistake, CheckTimeout):
+            raise
+        except Exception as exc:
+            raised.append(exc)
+    if raised and len(raised) == len(calls):
+        raise NotTested(raised[0], f"{_name(calls[0][0])} raised")
+
+
+def in_place_check(calls: Callable[[], Sequence[Call]]) -> SubCheck:
+    """The sub-check: ``calls()`` builds the (function, arguments) pairs, run in order."""
+    return SubCheck(NAME, POINTS, lambda: leave_inputs(calls()))
