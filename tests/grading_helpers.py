@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import linecache
 import re
 import tomllib
 from pathlib import Path
@@ -92,8 +93,10 @@ def answer_namespace(nb: nbformat.NotebookNode) -> dict:
         meta = c.get("metadata", {}).get("nbgrader", {})
         if c.cell_type != "code" or meta.get("grade") or not grade_id(c) or is_display_only(c):
             continue
+        name = f"<cell {grade_id(c)}>"
+        linecache.cache[name] = (len(c.source), None, c.source.splitlines(True), name)  # as IPython
         with contextlib.suppress(Exception):
-            exec(compile(c.source, f"<cell {grade_id(c)}>", "exec"), ns)
+            exec(compile(c.source, name, "exec"), ns)
     return ns
 
 

@@ -60,7 +60,7 @@ def tanh_grad(y: np.ndarray, x: np.ndarray | None = None, g: np.ndarray | None =
 def relu_grad(x: np.ndarray, g: np.ndarray) -> Wrong:
     """∂ℒ/∂x = g ⊙ 𝟙[x > 0]: the usual wrong forms of it."""
     return [
-        ("the 0/1 mask must come from the input x, not from grad_out", g * (g > 0)),
+        ("the 0/1 mask 𝟙[x > 0] must come from the input x, not from grad_out", g * (g > 0)),
         (f"that is the mask alone: {NO_G}", (x > 0) * 1.0),
         ("multiply grad_out by the 0/1 mask 𝟙[x > 0], not by x itself", g * F.relu(x)),
     ]
@@ -121,3 +121,31 @@ MOMENTUM: dict[str, Rule] = {
     "the velocity is updated after the step (θ ← θ − ηv with the old v, then v ← μv + g)":
         lambda v, g, lr, mu: (mu * v + g, lr * v),
 }  # fmt: skip
+
+
+def softmax_ce_grad(z: np.ndarray, labels: np.ndarray, g: float = 1.0) -> Wrong:
+    """∂ℒ/∂z = g (softmax(z) − onehot) / N: the usual wrong forms of it."""
+    n, k = z.shape
+    p, onehot = F.softmax(z, axis=1), np.eye(k)[labels]
+    cols = p.copy()
+    cols[:, labels] -= 1.0  # what `grad[:, labels] -= 1` does
+    return [
+        ("the 1/N is missing: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y) / N",
+         g * (p - onehot)),
+        ("divided by N·K (a mean over every entry): the loss averages over the N examples, so "
+         "∂ℒ/∂z = (ŷ − y) / N", g * (p - onehot) / (n * k)),
+        ("divided by N twice: ∂ℒ/∂z = (ŷ − y) / N", g * (p - onehot) / n**2),
+        ("component i is −(1[i = ℓ] − ŷᵢ), with ŷᵢ of class i itself, not ŷ_ℓ of the true class "
+         "(the slide error)", g * (p[np.arange(n), labels][:, None] - onehot) / n),
+        ("the softmax is missing: the gradient is softmax(z) − y, not z − y", g * (z - onehot) / n),
+        ("the one-hot labels are missing: subtract 1 in each row's true-class column", g * p / n),
+        ("grad[:, labels] subtracts 1 in the columns of every label in every row; subtract it at "
+         "each row's own true class, grad[np.arange(N), labels]", g * cols / n),
+        ("the sign is flipped: ∂ℒ/∂z = (ŷ − y) / N", -g * (p - onehot) / n),
+    ]  # fmt: skip
+
+
+KEEPDIMS = (
+    "a row's max or sum has shape (N,) and does not broadcast against (N, K): keep it a column "
+    "with keepdims=True (or [:, None])"
+)

@@ -181,9 +181,7 @@ def _cause_text(exc: BaseException, hidden: bool, timeout: float | None) -> str:
     return explain(cause, hidden)
 
 
-def _report(
-    checks: list[SubCheck], failed: list, hidden: bool, timeout: float | None
-) -> str:
+def _report(checks: list[SubCheck], failed: list, hidden: bool, timeout: float | None) -> str:
     """✓/✗ lines; each cause explained once, under the sub-check it is about (one that failed
     on it rather than one it kept from running), and referred to from the others."""
     texts = [None if e is None else _cause_text(e, hidden, timeout) for e in failed]

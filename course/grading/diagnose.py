@@ -90,8 +90,12 @@ def check_values(
     ``wrong`` lists (explanation, value a student with that mistake would get) pairs.
     """
     arr = as_array(actual, what)
-    if _single_precision(actual):  # float32 carries ~7 digits: judged at that precision
-        rtol, atol = max(rtol, 1e-5), max(atol, 1e-6)
+    if _single_precision(actual) and close(arr, expected, max(rtol, 1e-5), max(atol, 1e-6)):
+        raise Mistake(f"{what} is {actual.dtype}: right to its ~7 digits, but the course "
+                      "computes in float64 (keep your arrays float64)")  # fmt: skip
+    if isinstance(actual, np.ndarray) and actual.dtype.kind in "biu":
+        raise Mistake(f"{what} is an integer array ({actual.dtype}): build results as float "
+                      "arrays (np.empty_like(x) copies an integer input's dtype)")  # fmt: skip
     for why, value in wrong:  # a known mistake can change the shape, so look before the shape check
         if np.shape(value) != expected.shape and arr.shape == np.shape(value) and close(arr, value):
             raise Mistake(f"{what}: {why}")

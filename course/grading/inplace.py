@@ -46,12 +46,12 @@ def leave_inputs(calls: Sequence[Call]) -> None:
     for fn, args in calls:
         try:
             own(fn, *args, mutation=True)
-        except (Mistake, CheckTimeout):
+        except (Mistake, CheckTimeout, KeyboardInterrupt):
             raise
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit too: in the sandbox it is an ordinary error
             raised.append(exc)
     if raised and len(raised) == len(calls):
-        raise NotTested(raised[0], f"{_name(calls[0][0])} raised")
+        raise NotTested(raised[0], "every call raised")
 
 
 def in_place_check(calls: Callable[[], Sequence[Call]]) -> SubCheck:

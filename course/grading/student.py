@@ -16,13 +16,16 @@ import numpy as np
 from .engine.remote import world_of
 
 
-def fill(obj: Any, attr: str, key: str, value: np.ndarray) -> None:
-    """``obj.attr[key][...] = value``, in place (e.g. known weights into a student's Linear)."""
+def fill(obj: Any, attr: str, key: str, value: np.ndarray, *, replace: bool = False) -> None:
+    """``obj.attr[key][...] = value``, in place (e.g. known weights into a student's Linear); with
+    ``replace``, ``obj.attr[key] = value``, a new array that may have another shape."""
     world = world_of(obj)
-    if world is None:
-        getattr(obj, attr)[key][...] = value
+    if world is not None:
+        world.fill(obj, attr, key, value, replace=replace)
+    elif replace:
+        getattr(obj, attr)[key] = value
     else:
-        world.fill(obj, attr, key, value)
+        getattr(obj, attr)[key][...] = value
 
 
 def library(near: Any, module: str, name: str | None = None) -> Any:

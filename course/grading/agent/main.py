@@ -192,8 +192,11 @@ class Agent:
             return {"value": getattr(target, req["name"])}
         if op == "getitem":
             return {"value": target[self.local(req["key"])]}
-        if op == "fill":  # target.attr[key][...] = value, in place
-            getattr(target, req["attr"])[self.local(req["key"])][...] = req["value"]
+        if op == "fill":  # target.attr[key][...] = value, in place (or a new array)
+            if req.get("replace") is True:
+                getattr(target, req["attr"])[self.local(req["key"])] = req["value"]
+            else:
+                getattr(target, req["attr"])[self.local(req["key"])][...] = req["value"]
             return {"value": None}
         if op == "call":
             args, kwargs = self.local(req["args"]), self.local(req["kwargs"])

@@ -183,9 +183,13 @@ class World:
                 if isinstance(after, np.ndarray) and after.shape == before.shape:
                     before[...] = after  # the student's code changed its argument in place
 
-    def fill(self, target: Remote, attr: str, key: Any, value: np.ndarray) -> None:
-        """``target.attr[key][...] = value`` in the sandbox (known parameters into a module)."""
-        self.ask({"op": "fill", "target": target, "attr": attr, "key": key, "value": value})
+    def fill(
+        self, target: Remote, attr: str, key: Any, value: np.ndarray, replace: bool = False
+    ) -> None:
+        """``target.attr[key][...] = value`` in the sandbox (known parameters into a module), or
+        with ``replace`` ``target.attr[key] = value``."""
+        self.ask({"op": "fill", "target": target, "attr": attr, "key": key, "value": value,
+                  "replace": bool(replace)})  # fmt: skip
 
 
 def is_remote(obj: Any) -> bool:

@@ -29,7 +29,7 @@ def _pointwise(
     return [
         SubCheck(f"{name} at one point (a float)", 0.75, one_point),
         SubCheck(f"{name} elementwise on an array", 0.75, array),
-        in_place_check(lambda: [(fn, (x,))]),
+        in_place_check(lambda: [(fn, (x,)), (fn, (float(x[0]),))]),  # ran and changed nothing
     ]
 
 
@@ -51,6 +51,11 @@ def _chain_wrong(x: np.ndarray) -> Wrong:
         (
             "cos is evaluated at the wrong point: dv/du = cos u is taken at u = 2x, not at x",
             ev * np.cos(x) * 2,
+        ),
+        (
+            "the outer edge is dy/dv = e^v, taken at v = sin u and multiplied by the inner "
+            "derivatives, not e raised to the inner derivatives",
+            np.exp(cos_u * 2),
         ),
     ]
 
@@ -85,6 +90,7 @@ def _dag_wrong(x: np.ndarray) -> Wrong:
         ("the two paths are multiplied; their contributions must be added", via_a * via_b),
         ("∂y/∂b misses the e^b term (y = a·b + e^b depends on b twice)", via_a + a * np.cos(x)),
         ("∂y/∂b misses the a term: ∂y/∂b = a + e^b", via_a + np.exp(b) * np.cos(x)),
+        ("da/dx for a = x² is 2x, not x", b * x + via_b),
     ]
 
 
@@ -152,6 +158,11 @@ def check_central_difference(
                 (cube(x) - cube(x - eps)) / eps,
             ),
             ("x + ε and x − ε are 2ε apart: divide by 2ε, not ε", 2 * want),
+            (
+                "`/ 2 * eps` divides by 2 and then multiplies by ε (operator precedence): "
+                "write `/ (2 * eps)`, with parentheses",
+                want * eps**2,
+            ),
             ("the result is half what it should be: divide by 2ε once", want / 2),
             (
                 "the step eps it was given is ignored: use the argument eps",

@@ -44,6 +44,11 @@ def _activation(
             "e^1000 overflows; only ever exponentiate −|x| (split on the sign of x)",
         )
 
+    def integers() -> None:
+        ints = np.arange(-3, 4)  # what np.arange gives: an integer array
+        compare(fn(ints.copy()), ref(ints.astype(np.float64)), name, hidden, (),
+                "the integer array x = np.arange(-3, 4)")  # fmt: skip
+
     def from_output() -> None:
         ys = y.copy()
         got = grad_fn(ys)
@@ -52,7 +57,8 @@ def _activation(
     return grade_item(
         title,
         [
-            SubCheck(f"{name} values", 0.75, values),
+            SubCheck(f"{name} values", 0.5, values),
+            SubCheck(f"{name} of an integer array gives floats", 0.25, integers),
             SubCheck(f"{name} stays finite for |x| ~ 1000", 0.5, tails),
             SubCheck(f"{grad_name}(y) from the output y", 0.75, from_output),
             in_place_check(lambda: [(fn, (x,)), (grad_fn, (y,))]),
@@ -132,8 +138,16 @@ def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False)
     """Item 6: row-wise softmax, stable for logits ~1e3 (each row's max subtracted)."""
     z = _logits(seed)
 
+    def call(zz: np.ndarray) -> object:
+        try:
+            return softmax(zz.copy())
+        except ValueError as exc:
+            if "broadcast" in str(exc):
+                raise Mistake(f"softmax raised ValueError: {catalogue.KEEPDIMS}") from None
+            raise
+
     def values() -> None:
-        got = softmax(z.copy())
+        got = call(z)
         axis = catalogue.softmax_axis(as_array(got, "softmax"))
         if axis and not close(as_array(got, "softmax"), F.softmax(z, axis=1)):
             raise Mistake(f"softmax: {axis}")
@@ -142,14 +156,14 @@ def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False)
 
     def large() -> None:
         big = 1.5 * z + 1000.0  # every row near +1000: e^x overflows unless a max is subtracted
-        _finite("softmax", softmax, big, F.softmax(big, axis=1),
+        _finite("softmax", call, big, F.softmax(big, axis=1),
                 "e^1000 overflows: subtract the max first; it does not change the result")  # fmt: skip
 
     def per_row() -> None:
         """Rows ~1000 apart: the batch's max underflows the other rows to 0/0."""
         mixed = np.stack([z[0], z[1] + 1000.0])
-        batch = as_array(softmax(z[:2].copy()), "softmax")
-        got = as_array(softmax(mixed.copy()), "softmax")
+        batch = as_array(call(z[:2]), "softmax")
+        got = as_array(call(mixed), "softmax")
         right = close(batch, F.softmax(z[:2], axis=1))  # else only finiteness is asked here
         if (
             got.shape == mixed.shape
@@ -198,6 +212,11 @@ def check_cross_entropy(
                 "that adds −log p over every class; only the true class's probability counts",
                 np.asarray(-np.log(p).sum() / n),
             ),
+            (
+                "p[:, labels] picks whole columns (an N × N block): take each row's true class "
+                "with p[np.arange(N), labels]",
+                np.asarray(-np.log(p[:, y]).mean()),
+            ),
         ]
         compare(
             got.reshape(()),
@@ -232,19 +251,7 @@ def check_softmax_ce_grad(grad_fn: Fn, *, seed: int | None = None, hidden: bool 
     onehot = np.eye(k)[y]
     p = F.softmax(z, axis=1)
     want = (p - onehot) / n
-    p_true = p[np.arange(n), y][:, None]
-    wrong = [
-        (
-            "the 1/N is missing: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y) / N",
-            p - onehot,
-        ),
-        (
-            "component i is −(1[i = ℓ] − ŷᵢ), with ŷᵢ of class i itself, not ŷ_ℓ of the true class",
-            (p_true - onehot) / n,
-        ),
-        ("the softmax is missing: the gradient is softmax(z) − y, not z − y", (z - onehot) / n),
-        ("the one-hot labels are missing: subtract 1 in each row's true-class column", p / n),
-    ]
+    wrong = catalogue.softmax_ce_grad(z, y)
 
     def values() -> None:
         got = grad_fn(z.copy(), y.copy())

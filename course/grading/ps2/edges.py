@@ -44,9 +44,9 @@ def attempt(fn: Callable[[], object]) -> object:
     """``fn()``, or the exception it raised (a disqualification or a timeout still propagates)."""
     try:
         return fn()
-    except (Disqualified, CheckTimeout):
+    except (Disqualified, CheckTimeout, KeyboardInterrupt):
         raise
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit too: in the sandbox it is an ordinary error
         return exc
 
 
@@ -101,13 +101,18 @@ def edge_cases(
     big_points: float,
     *,
     hidden: bool,
+    integers: bool = False,
 ) -> list[SubCheck]:
     """The sub-checks every ps2 module gets besides its maths: a batch of one example, entries of
     size ~1e3, inputs left as they were. ``results(rows=..., big=...)`` runs the module (student's
-    and reference) on one batch; its defaults are the ordinary batch."""
+    and reference) on one batch; its defaults are the ordinary batch. With ``integers``, the N = 1
+    sub-check also asks for float results from integer inputs (``results(ints=True)``)."""
 
     def one() -> None:
         as_good_as_batch(results(), results(rows=1), "on a batch of one example", hidden=hidden)
+        if integers:
+            batch = results()
+            as_good_as_batch(batch, results(ints=True), "on integer inputs", hidden=hidden)
 
     def large() -> None:
         as_good_as_batch(
@@ -115,7 +120,7 @@ def edge_cases(
         )
 
     return [
-        SubCheck("a batch of one example (N = 1)", 0.5, one),
+        SubCheck("a batch of one example (N = 1)" + ", integer inputs" * integers, 0.5, one),
         SubCheck(big, big_points, large),
         SubCheck(inplace.NAME, inplace.POINTS, unchanged),
     ]

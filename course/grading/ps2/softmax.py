@@ -70,8 +70,10 @@ def check_softmax(Softmax, *, seed: int = 0, n: int = 4, k: int = 3, hidden: boo
         got = own(build(Softmax).forward, mixed)
         right_on_batch = isinstance(batch, np.ndarray) and close(batch, F.softmax(z, axis=1))
         arr = as_array(got, "forward(x)")
-        if arr.shape == mixed.shape and bool(np.isfinite(arr).all()) and (
-            not right_on_batch or close(arr, F.softmax(mixed, axis=1))
+        if (
+            arr.shape == mixed.shape
+            and bool(np.isfinite(arr).all())
+            and (not right_on_batch or close(arr, F.softmax(mixed, axis=1)))
         ):
             return
         raise Mistake("forward(x) on rows whose logits are ~1000 apart gives nan or 0: subtract "

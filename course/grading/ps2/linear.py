@@ -1,0 +1,168 @@
+"""ps2 check for Linear: y = x Wᵀ + b, its three gradients, accumulation and the edge cases.
+
+A bug costs only what it breaks. When backward() raises while adding into a parameter gradient
+(``grads['bias'] += g.sum(axis=1)``), the check runs it again on a fresh module whose gradient
+there is a zero array of the shape that line produces (:func:`_rescue`): that shows the rest of
+backward() (its input gradient) and what the line computed, so each gradient is judged on its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...modules import Linear as RefLinear
+from ..core import Mistake, NotTested, SubCheck, grade_item
+from ..diagnose import check_values, close
+from ..student import fill
+from .edges import Result, attempt, edge_cases
+from .harness import build, extreme, grad_of, load_params, no_mutation, normal, own
+
+_SHAPES = {"weight": "(out_features, in_features), like W", "bias": "(out_features,), like b"}
+_NOT_AVERAGE = "the loss already averages over the batch, so a layer must not scale by N"
+
+
+def _wrong(key: str, want: np.ndarray, g: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The usual wrong parameter gradients, given the right one and grad_out."""
+    n = len(g)
+    if key == "weight":
+        return [(f"divided by N: {_NOT_AVERAGE}", want / n),
+                (f"multiplied by N: {_NOT_AVERAGE}", want * n)]  # fmt: skip
+    return [
+        ("not summed over the batch: ∂ℒ/∂b = Σₙ gₙ (sum over rows, axis=0)", g),
+        ("summed over axis 1 (the features) instead of axis=0 (the batch): ∂ℒ/∂b = Σₙ gₙ",
+         g.sum(axis=1)),
+        ("keepdims=True leaves a (1, out_features) row: the bias gradient has the shape of b",
+         want[None, :]),
+        ("averaged over the batch instead of summed: ∂ℒ/∂b = Σₙ gₙ", g.mean(axis=0)),
+        ("only the first example counted: sum over all rows", g[0]),
+    ]  # fmt: skip
+
+
+def check_linear(
+    Linear, *, seed: int = 0, n: int = 4, d_in: int = 3, d_out: int = 2, hidden: bool = False
+) -> float:
+    """Linear: y = x Wᵀ + b; ∂ℒ/∂x = gW, ∂ℒ/∂W += gᵀx, ∂ℒ/∂b += Σₙ gₙ. Needs d_in ≠ d_out, n > 1."""
+
+    def case(rows: int, offset: int = 0, big: bool = False):
+        rng = np.random.default_rng([seed, rows, offset])
+        x = extreme(rng, (rows, d_in)) if big else normal(rng, (rows, d_in))
+        w, b, g = normal(rng, (d_out, d_in)), normal(rng, (d_out,)), normal(rng, (rows, d_out))
+        m = build(Linear, d_in, d_out)
+        load_params(m, {"weight": w, "bias": b}, _SHAPES)
+        ref = RefLinear(d_in, d_out)
+        ref.params["weight"][...], ref.params["bias"][...] = w, b
+        return m, ref, x, g
+
+    def forward() -> None:
+        m, ref, x, _ = case(n)
+        y = own(m.forward, x)
+        wrong = [("the bias is missing", ref.forward(x) - ref.params["bias"])]
+        check_values(y, ref.forward(x), "forward(x)", hidden=hidden,
+                     expected_shape="(N, out_features)", wrong=wrong)  # fmt: skip
+
+    def _rescue(x: np.ndarray, g: np.ndarray) -> tuple[object, dict[str, np.ndarray]]:
+        """backward() on fresh modules, each with one parameter gradient replaced by zeros of a
+        shape a wrong line produces; the first run that returns gives (its input gradient,
+        {key: what it added there}). (None, {}) if none does."""
+        rows = len(x)
+        shapes = [(rows,), (1, d_out), (d_out, 1), (rows, d_out), (d_in, d_out), (rows, d_in)]
+        for key in ("bias", "weight"):
+            for shape in shapes:
+                m = case(n)[0]
+                fill(m, "grads", key, np.zeros(shape), replace=True)
+                own(m.forward, x)
+                dx = attempt(lambda m=m: own(m.backward, g))
+                if not isinstance(dx, BaseException):
+                    return dx, {k: grad_of(m, k) for k in _SHAPES}
+        return None, {}
+
+    def backward(what: str) -> None:
+        """One gradient, judged on its own (see the module docstring)."""
+        m, ref, x, g = case(n)
+        own(m.forward, x)
+        dx = attempt(lambda: own(m.backward, g))
+        ref.forward(x)
+        want = ref.backward(g)
+        added: dict[str, np.ndarray] = {}
+        if isinstance(dx, BaseException):
+            rescued, added = _rescue(x, g)
+            if rescued is None and what == "input":
+                raise NotTested(dx, "backward() raised before returning the input gradient")
+            dx = dx if rescued is None else rescued
+        if what == "input":
+            check_values(dx, want, "backward(grad_out) (the input gradient)", hidden=hidden,
+                         expected_shape="(N, in_features), like x",
+                         wrong=[("it must be grad_out @ W, not the upstream gradient itself", g)])  # fmt: skip
+            return
+        got = added.get(what)
+        if got is None:
+            got = grad_of(m, what)
+            if isinstance(dx, BaseException) and not got.any():
+                raise NotTested(dx, "backward() raised before adding this gradient")
+        check_values(got, ref.grads[what], f"self.grads['{what}']", hidden=hidden,
+                     expected_shape=_SHAPES[what], wrong=_wrong(what, ref.grads[what], g))  # fmt: skip
+
+    def results(rows: int = n, big: bool = False) -> list[Result]:
+        m, ref, x, g = case(rows, big=big)
+        y = attempt(lambda: own(m.forward, x))
+        dx = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
+        ref.forward(x)
+        out = [Result("forward(x)", y, ref.forward(x), "(N, out_features)"),
+               Result("the input gradient", dx, ref.backward(g), "(N, in_features), like x")]  # fmt: skip
+        for key in ("weight", "bias"):
+            got = dx if isinstance(dx, BaseException) else attempt(lambda k=key: grad_of(m, k))
+            out.append(Result(f"self.grads['{key}']", got, ref.grads[key], _SHAPES[key]))
+        return out
+
+    def accumulates() -> None:
+        """Two backward() calls add up to the two calls made separately (on the same module)."""
+        data = (case(n)[2:], case(n, offset=1)[2:])
+        raised: list[BaseException] = []
+
+        def grads(pairs) -> dict[str, np.ndarray]:
+            m = case(n)[0]  # a fresh module with the same parameters
+            for xi, gi in pairs:
+                own(m.forward, xi)
+                out = attempt(lambda gi=gi: own(m.backward, gi))  # judged on what it added
+                raised.extend([out] if isinstance(out, BaseException) else [])
+            return {key: grad_of(m, key) for key in _SHAPES}
+
+        both, first, last = grads(data), grads(data[:1]), grads(data[1:])
+        for key in _SHAPES:
+            got, want = both[key], first[key] + last[key]
+            if close(got, want) and (first[key] != 0).any():
+                continue
+            if not (first[key] != 0).any() and raised:
+                raise NotTested(raised[0], "backward() raised before adding the gradients")
+            if not (first[key] != 0).any():
+                raise Mistake(f"backward() leaves self.grads['{key}'] at zero: it must add "
+                              f"the gradient into it (self.grads['{key}'] += ...)")  # fmt: skip
+            if close(got, last[key]):
+                raise Mistake(
+                    f"after two backward() calls self.grads['{key}'] holds only the last one: "
+                    f"gradients must be added (self.grads['{key}'] += ...), not overwritten or "
+                    "reset, so that a parameter used twice gets the sum over both uses"
+                )
+            raise Mistake(
+                f"self.grads['{key}'] after two backward() calls is not the sum of what each "
+                "call adds on its own: add into it (+=) and do not change it anywhere else"
+            )
+
+    def unchanged() -> None:
+        m, _, x, g = case(n)
+        no_mutation(m, (x,), g)
+
+    return grade_item(
+        "Linear",
+        [
+            SubCheck("forward: output shape and values", 2, forward),
+            SubCheck("backward: input gradient", 2, lambda: backward("input")),
+            SubCheck("backward: weight gradient", 2, lambda: backward("weight")),
+            SubCheck("backward: bias gradient", 1.5, lambda: backward("bias")),
+            SubCheck("parameter gradients accumulate (+=)", 1, accumulates),
+            *edge_cases(
+                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 0.5, hidden=hidden
+            ),  # fmt: skip
+        ],
+        hidden=hidden,
+    )
