@@ -130,7 +130,7 @@ def softmax_ce_grad(z: np.ndarray, labels: np.ndarray, g: float = 1.0) -> Wrong:
     cols = p.copy()
     cols[:, labels] -= 1.0  # what `grad[:, labels] -= 1` does
     return [
-        ("the 1/N is missing: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y) / N",
+        ("missing 1/N: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y) / N",
          g * (p - onehot)),
         ("divided by N·K (a mean over every entry): the loss averages over the N examples, so "
          "∂ℒ/∂z = (ŷ − y) / N", g * (p - onehot) / (n * k)),

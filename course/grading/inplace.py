@@ -31,24 +31,23 @@ def own(fn: Callable[..., Any], *args: Any, mutation: bool = False) -> Any:
         if mutation:
             for before, after in zip(args, copies, strict=True):
                 if isinstance(before, np.ndarray):
-                    check_unchanged(before, after, f"the array passed to {_name(fn)}")
+                    check_unchanged(before, after, "an array passed in")
 
 
-def _name(fn: Callable[..., Any]) -> str:
-    return f"{getattr(fn, '__name__', 'your function')}()"
-
-
-def leave_inputs(calls: Sequence[Call]) -> None:
+def leave_inputs(calls: Sequence[Call], *, chained: bool = False) -> None:
     """Every call leaves its array arguments as they were. A call that raises is judged on what
     it changed before raising (its failure is graded elsewhere); if every call raised, nothing
-    could be judged."""
+    could be judged. ``chained`` calls depend on the first (forward, then backward): if it
+    raised, nothing could be judged either."""
     raised: list[BaseException] = []
-    for fn, args in calls:
+    for i, (fn, args) in enumerate(calls):
         try:
             own(fn, *args, mutation=True)
         except (Mistake, CheckTimeout, KeyboardInterrupt):
             raise
         except BaseException as exc:  # SystemExit too: in the sandbox it is an ordinary error
+            if chained and i == 0:
+                raise NotTested(exc, "the first call raised") from None
             raised.append(exc)
     if raised and len(raised) == len(calls):
         raise NotTested(raised[0], "every call raised")

@@ -71,4 +71,4 @@ def extreme(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 def no_mutation(m: Any, inputs: tuple, grad_out: np.ndarray | None = None) -> None:
     """forward(*inputs), and backward(grad_out) if given, must not write into their arguments."""
     calls = [(m.forward, inputs)] + ([(m.backward, (grad_out,))] if grad_out is not None else [])
-    leave_inputs(calls)
+    leave_inputs(calls, chained=True)
