@@ -52,7 +52,8 @@ def test_the_right_update_rule_is_the_library_sgd():
     """The rule the SGD check compares against agrees with course.optim.SGD (with momentum)."""
     import numpy as np
 
-    from course.grading.ps3.training import _RULES, _rule_path, _tiny_net
+    from course.grading.catalogue import MOMENTUM
+    from course.grading.ps3.training import _rule_path, _tiny_net
     from course.optim import SGD
 
     rng = np.random.default_rng(0)
@@ -64,4 +65,4 @@ def test_the_right_update_rule_is_the_library_sgd():
             slot[...] = g
         opt.step()
     final = np.concatenate([a.ravel() for a in net.params.values()])
-    assert np.allclose(_rule_path(_RULES["right"], 0.2, 0.7, grads)[-1], final)
+    assert np.allclose(_rule_path(MOMENTUM["right"], 0.2, 0.7, grads)[-1], final)

@@ -120,6 +120,8 @@ MOMENTUM: dict[str, Rule] = {
         lambda v, g, lr, mu: (mu * v + g, -lr * (mu * v + g)),
     "the velocity is updated after the step (θ ← θ − ηv with the old v, then v ← μv + g)":
         lambda v, g, lr, mu: (mu * v + g, lr * v),
+    "that is Nesterov's step θ ← θ − η(g + μv); this course's momentum steps θ ← θ − ηv":
+        lambda v, g, lr, mu: (mu * v + g, lr * (g + mu * (mu * v + g))),
 }  # fmt: skip
 
 

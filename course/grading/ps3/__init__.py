@@ -4,6 +4,7 @@ Run them while you work, e.g. ``ps3.check_sgd(MomentumSGD)``; the autograder run
 on sizes and data it does not show, and names the likely mistake when something is off.
 """
 
+from .loop import check_train
 from .network import check_build_mlp, check_network_gradcheck
 from .training import (
     FULL_ACCURACY,
@@ -11,7 +12,6 @@ from .training import (
     TIME_BUDGET,
     check_digits,
     check_sgd,
-    check_train,
 )
 
 __all__ = [

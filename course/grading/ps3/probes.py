@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...modules import Linear as _Linear
-from ...modules import Module
+from ...modules import Module, SoftmaxCrossEntropy
 
 
 class Linear(_Linear):
@@ -40,7 +40,7 @@ class Recorder(Module):
 
     def __init__(self, n: int, d: int, k: int) -> None:
         super().__init__()
-        self.inner, self.n, self.log = _Linear(d, k, rng=0), n, []
+        self.inner, self.n, self.log, self.values = _Linear(d, k, rng=0), n, [], []
         self.params, self.grads = self.inner.params, self.inner.grads
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -79,3 +79,20 @@ class RecordingSGD(SGD):
     def step(self) -> None:
         self.model.log.append(("step", None))
         super().step()
+
+
+class RecordingLoss(SoftmaxCrossEntropy):
+    """The reference loss, logging into a :class:`Recorder`'s log the labels of each call (so
+    the check can see whether they belong to the examples the model just saw) and its value."""
+
+    def __init__(self, model: Recorder) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        loss = super().forward(pred, target)
+        labels = np.asarray(target)
+        labels = labels.argmax(axis=1) if labels.ndim == 2 else labels
+        self.model.log.append(("loss", np.asarray(labels).astype(np.int64)))
+        self.model.values.append(float(loss))
+        return loss
