@@ -5,7 +5,8 @@ on sizes and data it does not show, and names the likely mistake when something 
 """
 
 from .loop import check_train
-from .network import check_build_mlp, check_network_gradcheck
+from .mlp import check_build_mlp
+from .network import check_network_gradcheck
 from .training import (
     FULL_ACCURACY,
     PASS_ACCURACY,

@@ -1,4 +1,4 @@
-"""ps3 checks for the network: build_mlp and a gradient check of the whole network with its loss.
+"""ps3 check for the network: a gradient check of the whole network with its loss.
 
 Students may build on ``course.modules`` here (the layers were ps2's job), so these checks test
 behaviour. ``seed=None`` uses the visible checks' fixed sizes; a seed draws others (for hidden
@@ -17,10 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ... import functional as F
 from ...gradcheck import numerical_gradient, rel_error
 from ..core import Mistake, SubCheck, grade_item
-from ..diagnose import as_array, close
 from ..student import fill, library
 
 
@@ -31,127 +29,11 @@ def _params(model: Any, what: str = "the model") -> dict[str, np.ndarray]:
     return params
 
 
-# --- item 1: build_mlp ------------------------------------------------------------------------------
-def _sizes(seed: int | None) -> list[int]:
-    if seed is None:
-        return [5, 7, 3]
-    rng = np.random.default_rng(seed)
-    return [int(v) for v in rng.integers(2, 9, int(rng.integers(3, 5)))]
-
-
-def _manual_forward(weights: list, biases: list, x: np.ndarray, act, last_act=None) -> np.ndarray:
-    for i, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        x = x @ w.T + b
-        if i < len(weights) - 1:
-            x = act(x)
-    return last_act(x) if last_act else x
-
-
-def check_build_mlp(
-    build_mlp: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
-) -> float:
-    """Item 1: ``build_mlp(sizes, activation, seed)`` = Linear, g, Linear, g, ..., Linear."""
-    sizes = _sizes(seed)
-    rng = np.random.default_rng(None if seed is None else seed + 1)
-    x = rng.standard_normal((6, sizes[0]))
-    shapes_text = "the sizes asked for" if hidden else f"sizes {sizes}"
-
-    def layers(model) -> tuple[list, list, list]:
-        params = _params(model)
-        w = [p for p in params.values() if np.ndim(p) == 2]
-        b = [p for p in params.values() if np.ndim(p) == 1]
-        bias_names = [k for k, p in params.items() if np.ndim(p) == 1]
-        want = [(o, i) for i, o in zip(sizes[:-1], sizes[1:], strict=True)]
-        got = [tuple(p.shape) for p in w]
-        if got == [s[::-1] for s in want] and got != want:
-            raise Mistake(
-                "the weights are transposed: a Linear(in, out) holds W of shape (out, in)"
-            )
-        if len(got) != len(want):
-            raise Mistake(
-                f"{len(got)} weight matrices for {shapes_text}; expected one Linear per "
-                f"pair of consecutive sizes ({len(want)})"
-            )
-        if got != want or [p.shape for p in b] != [(o,) for o, _ in want]:
-            raise Mistake(f"the layer shapes do not follow {shapes_text} in order")
-        return w, b, bias_names
-
-    def shapes() -> None:
-        model = build_mlp(list(sizes), "relu", 0)
-        out = as_array(model.forward(x.copy()), "model.forward(x)")
-        if out.shape != (x.shape[0], sizes[-1]):
-            raise Mistake(
-                f"model.forward maps (N, {sizes[0]}) to {out.shape[1:]}; expected (N, sizes[-1])"
-                if not hidden
-                else "the output width is not sizes[-1]"
-            )
-        layers(model)
-
-    def wiring(activation: str, act) -> None:
-        model = build_mlp(list(sizes), activation, 1)
-        w, b, names = layers(model)
-        for i, (name, p) in enumerate(zip(names, b, strict=True)):
-            b[i] = np.random.default_rng(5).normal(0, 0.5, p.shape)  # biases start at 0: test them
-            fill(model, "params", name, b[i])
-        got = as_array(model.forward(x.copy()), "model.forward(x)")
-        want = _manual_forward(w, b, x, act)
-        wrong = {
-            "an activation follows the last Linear; the logits must be left as they are "
-            "(SoftmaxCrossEntropy applies the softmax)": _manual_forward(w, b, x, act, act),
-            "no activation between the Linear layers: the network is linear": _manual_forward(
-                w, b, x, lambda t: t
-            ),
-        }
-        if activation == "tanh":
-            wrong["the activation is ReLU; build_mlp(..., activation='tanh') needs Tanh"] = (
-                _manual_forward(w, b, x, F.relu)
-            )
-        if close(got, want):
-            return
-        for why, value in wrong.items():
-            if close(got, value):
-                raise Mistake(why)
-        raise Mistake(
-            f"with activation='{activation}' the output is not Linear, {activation}, "
-            "..., Linear applied to x"
-        )
-
-    def seeding() -> None:
-        deep = [6, 6, 6, 6]
-
-        def weights(seed: int) -> list:
-            return [p for p in _params(build_mlp(deep, "relu", seed)).values() if np.ndim(p) == 2]
-
-        w, again, other = weights(3), weights(3), weights(4)
-        if not all(np.array_equal(a, b) for a, b in zip(w, again, strict=True)):
-            raise Mistake("the same seed gave different weights: pass the seed on to the layers")
-        if all(np.array_equal(a, b) for a, b in zip(w, other, strict=True)):
-            raise Mistake("different seeds gave the same weights: the seed is ignored")
-        if np.array_equal(w[0], w[1]):
-            raise Mistake(
-                "two layers of the same shape got identical weights: make one "
-                "rng = np.random.default_rng(seed) and pass that rng to every Linear"
-            )
-
-    return grade_item(
-        "build_mlp",
-        [
-            SubCheck("one Linear per pair of sizes, right shapes", 1.0, shapes),
-            SubCheck(
-                "Linear, ReLU, ..., Linear (no activation last)",
-                1.0,
-                lambda: wiring("relu", F.relu),
-            ),
-            SubCheck("activation='tanh' gives Tanh", 0.5, lambda: wiring("tanh", np.tanh)),
-            SubCheck("seeded: reproducible, layers differ", 0.5, seeding),
-        ],
-        hidden=hidden,
-    )
-
-
 # --- item 2: gradient check of the whole network ----------------------------------------------------
 PROBES = "course.grading.ps3.probes"
-TINY = 1e-6  # a relative error below this says "right"
+# A relative error below this says "right": central differences (eps 1e-6 or 1e-5) stay under
+# 2.5e-9 on these networks, one-sided ones over 2.4e-8 (measured over 60 seeds × 4 networks).
+TINY = 1e-8
 FACTOR = 3.0  # a wrong gradient's reported error must be within this factor of the true one
 
 
@@ -254,32 +136,55 @@ def _cases(seed: int | None) -> dict[str, _Case]:
     }
 
 
-def _compare(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None:
-    """The student's errors against the true ones: tiny where the gradient is right, within
-    :data:`FACTOR` of the truth where it is wrong."""
+def _which(names: list[str], hidden: bool) -> str:
+    return "" if hidden else f" ({', '.join(names)})"
 
-    def which(names: list[str]) -> str:
-        return "" if hidden else f" ({', '.join(names)})"
 
+def _flags(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None:
+    """Where the gradient is wrong, the student's error is within :data:`FACTOR` of the truth."""
     wrong = [k for k, t in truth.items() if t >= TINY]
     missed = [k for k in wrong if not got[k] >= TINY]
     if missed:
         raise Mistake(
-            f"the check misses a wrong gradient{which(missed)}: the analytic side must come "
-            "from backward, the numerical side from central differences of the loss"
-        )
-    alarms = [k for k, t in truth.items() if t < TINY and not 0 <= got[k] < TINY]
-    if alarms:
-        raise Mistake(
-            f"errors ≥ 1e-6 where the gradient is right{which(alarms)}: compare ∂ℒ/∂θ from "
-            "backward with central differences of the loss, and use rel_error"
+            f"the check misses a wrong gradient{_which(missed, hidden)}: the analytic side must "
+            "come from backward, the numerical side from central differences of the loss"
         )
     off = [k for k in wrong if not truth[k] / FACTOR <= got[k] <= truth[k] * FACTOR]
     if off:
         raise Mistake(
             f"a wrong gradient is flagged, but its error is not rel_error(analytic, numerical) "
-            f"(off by more than a factor {FACTOR:g}{which(off)})"
+            f"(off by more than a factor {FACTOR:g}{_which(off, hidden)})"
         )
+
+
+def _informative(got: dict[str, float], truth: dict[str, float]) -> None:
+    """Small errors mean something only from a check that reports large ones where a gradient is
+    wrong: one that returns 0 everywhere earns nothing for being quiet."""
+    if any(t >= TINY for t in truth.values()) and not any(
+        got[k] >= TINY for k, t in truth.items() if t >= TINY
+    ):
+        raise Mistake("it reports no error even where a gradient is wrong, so its small errors "
+                      "say nothing (see “flags each wrong gradient with its true error”)")  # fmt: skip
+
+
+def _quiet(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None:
+    """Where the gradient is right, the student's error is below :data:`TINY`, as central
+    differences give (a one-sided difference leaves ~1e-7: its truncation error)."""
+    _informative(got, truth)
+    alarms = [k for k, t in truth.items() if t < TINY and not 0 <= got[k] < TINY]
+    if not alarms:
+        return
+    worst = max((got[k] for k in alarms), default=0.0)
+    if 0 < worst < 1e-3:
+        raise Mistake(
+            f"errors from 1e-8 up to about 1e-3 where the gradient is right{_which(alarms, hidden)}: "
+            "that is the truncation error of a one-sided difference (f(θ + ε) − f(θ)) / ε, or of "
+            "a step larger than the eps given; use central differences with eps"
+        )
+    raise Mistake(
+        f"large errors where the gradient is right{_which(alarms, hidden)}: compare ∂ℒ/∂θ from "
+        "backward with central differences of the loss, and use rel_error"
+    )
 
 
 def check_network_gradcheck(
@@ -311,36 +216,41 @@ def check_network_gradcheck(
         except (TypeError, ValueError):
             raise Mistake("each relative error should be a number") from None
 
-    def matches(*names: str) -> Callable[[], None]:
+    def judged(judge: Callable, *names: str) -> Callable[[], None]:
         def go() -> None:
             for name in names:
                 case = cases[name]
-                _compare(run(_build(network_gradcheck, case), case), true_errors(case), hidden)
+                judge(run(_build(network_gradcheck, case), case), true_errors(case), hidden)
 
         return go
 
     def clean() -> None:
         case = cases["twice"]
-        truth = true_errors(case)
         model = _build(network_gradcheck, case)
         before = {k: np.array(v, copy=True) for k, v in model.params.items()}
         first, second = run(model, case), run(model, case)
+        _informative(first, true_errors(case))
         if any(not np.array_equal(before[k], v) for k, v in model.params.items()):
             raise Mistake("the parameters changed: put every perturbed entry back")
-        _compare(first, truth, hidden)
-        try:
-            _compare(second, truth, hidden)
-        except Mistake:
+        if any(not abs(first[k] - second[k]) <= 0.1 * abs(first[k]) + TINY for k in first):
             raise Mistake(
                 "a second call on the same model gives other errors: call model.zero_grad() "
                 "before backward, because backward adds into grads"
-            ) from None
+            )
 
     return grade_item(
         "network_gradcheck",
         [
-            SubCheck("true errors: wrong gradients in a network", 1.0, matches("wrong")),
-            SubCheck("true errors: a right network, a deeper one", 1.0, matches("right", "deeper")),
+            SubCheck(
+                "flags each wrong gradient with its true error",
+                1.0,
+                judged(_flags, "wrong", "deeper"),
+            ),
+            SubCheck(
+                "below 1e-8 where the gradient is right",
+                1.0,
+                judged(_quiet, "wrong", "right", "deeper"),
+            ),
             SubCheck("leaves the model as it was (twice in a row)", 1.0, clean),
         ],
         hidden=hidden,
