@@ -15,6 +15,16 @@ from .core import Mistake
 
 RTOL, ATOL = 1e-6, 1e-9
 
+# A developer test sets this to a list to collect (what, expected, wrong answers) of every
+# comparison: two catalogued mistakes must never give the same result on data the grader uses.
+AUDIT: list | None = None
+
+
+def audit(what: str, expected: object, wrong: Sequence[tuple[str, object]]) -> None:
+    """Record a comparison for the developer test (see :data:`AUDIT`); nothing otherwise."""
+    if AUDIT is not None:
+        AUDIT.append((what, expected, list(wrong)))
+
 
 def as_array(value: object, what: str) -> np.ndarray:
     """``value`` as a float64 array, or a Mistake naming what came back instead."""
@@ -89,6 +99,7 @@ def check_values(
 
     ``wrong`` lists (explanation, value a student with that mistake would get) pairs.
     """
+    audit(what, expected, wrong)
     arr = as_array(actual, what)
     if _single_precision(actual) and close(arr, expected, max(rtol, 1e-5), max(atol, 1e-6)):
         raise Mistake(f"{what} is {actual.dtype}: right to its ~7 digits, but the course "
@@ -128,6 +139,7 @@ def check_scalar(
     rtol: float = RTOL,
 ) -> None:
     """A scalar (a loss) equals ``expected``; known-wrong values name the mistake."""
+    audit(what, expected, wrong)
     x = as_scalar(actual, what)
     if abs(x - expected) <= ATOL + rtol * abs(expected):
         return

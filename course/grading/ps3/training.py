@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import catalogue
 from ..core import Mistake, SubCheck, grade_item
-from ..diagnose import as_array, close
+from ..diagnose import as_array, audit, close
 from ..student import fill, library
 from . import digits
 from .network import _params
@@ -69,6 +69,11 @@ def check_sgd(
         return path
 
     def same(momentum: float) -> None:
+        paths = {why: np.concatenate(_rule_path(rule, lr, momentum, grads))
+                 for why, rule in catalogue.MOMENTUM.items()}  # fmt: skip
+        if momentum:  # at μ = 0 "momentum ignored" is the right plain step
+            audit(f"momentum {momentum:g}", paths["right"],
+                  [(w, p) for w, p in paths.items() if w != "right"])  # fmt: skip
         got = student_path(momentum)
         for why, rule in catalogue.MOMENTUM.items():  # "right" comes first
             if all(
