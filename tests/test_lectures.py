@@ -3,13 +3,7 @@ from the students' first screen; the whole set stays under 60 s."""
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from test_browser import CHROMIUM, CHROMIUM_FLAGS, lab  # noqa: F401 (lab: a real JupyterLab, a fixture)
 
 LECTURES = Path(__file__).resolve().parents[1] / "lectures"
 EXPECTED = [
@@ -122,73 +117,30 @@ def test_whole_set_runs_in_a_minute():
 
 
 @pytest.mark.browser
-def test_make_lab_first_screen_in_a_browser(tmp_path, repo_root):
-    """Chromium opens JupyterLab the way `make lab` configures it: Lecture 1 appears rendered, and
-    clicking a lecture in its course map opens that notebook in a new tab."""
-    from test_browser import CHROMIUM, CHROMIUM_FLAGS, _free_port, _loud_skip, _wait_for_server
+def test_make_lab_first_screen_in_a_browser(lab, repo_root):  # noqa: F811 (the imported fixture)
+    """Chromium opens the URL `make lab` starts on: Lecture 1 appears rendered (no raw text
+    editor), and clicking a lecture in its course map opens that notebook in a new tab."""
+    from playwright.sync_api import expect, sync_playwright
 
-    if not CHROMIUM.exists():
-        _loud_skip(f"{CHROMIUM} not found; install it with `apt-get install -y chromium`")
-    try:
-        from playwright.sync_api import expect, sync_playwright
-    except ImportError:
-        _loud_skip("the playwright package is missing; `pip install -e '.[test]'`")
     makefile = (repo_root / "Makefile").read_text(encoding="utf-8")
     (default_url,) = re.findall(r"--LabApp\.default_url=(\S+)", makefile)
-    for part in ("lectures", "assignments"):
-        shutil.copytree(repo_root / part, tmp_path / "root" / part)
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    env = dict(
-        os.environ,
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    log = tmp_path / "lab.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-             "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-             f"--ServerApp.root_dir={tmp_path / 'root'}", f"--LabApp.default_url={default_url}",
-             "--ServerApp.terminals_enabled=False", "--allow-root"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_server(f"{base}/api/status?token={token}", proc, log)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(40_000)
-                page.goto(f"{base}/?token={token}")  # what the URL printed by `make lab` opens
-                page.locator(".jp-Notebook").first.wait_for()
-                tabs = page.locator(".lm-TabBar-tabLabel")
-                expect(tabs.filter(has_text=f"{EXPECTED[0]}.ipynb")).to_have_count(1)
-                assert page.locator(".jp-FileEditor").count() == 0, "a raw text editor is open"
-                heading = page.locator(".jp-RenderedMarkdown h1").first
-                expect(heading).to_contain_text("Lecture 1")
-                link = page.locator(".jp-RenderedMarkdown a", has_text="The chain rule, on graphs")
-                link.first.click()
-                expect(tabs.filter(has_text=f"{EXPECTED[1]}.ipynb")).to_have_count(1)
-                expect(page.locator(".jp-RenderedMarkdown h1", has_text="Lecture 2")).to_have_count(
-                    1
-                )
-            finally:
-                browser.close()
-    finally:
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(proc.pid, sig)  # the server and any kernel it started
-                proc.wait(timeout=wait)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+    base, token = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(40_000)
+            page.goto(f"{base}{default_url}?token={token}")
+            page.locator(".jp-Notebook").first.wait_for()
+            tabs = page.locator(".lm-TabBar-tabLabel")
+            expect(tabs.filter(has_text=f"{EXPECTED[0]}.ipynb")).to_have_count(1)
+            assert page.locator(".jp-FileEditor").count() == 0, "a raw text editor is open"
+            expect(page.locator(".jp-RenderedMarkdown h1").first).to_contain_text("Lecture 1")
+            link = page.locator(".jp-RenderedMarkdown a", has_text="The chain rule, on graphs")
+            link.first.click()
+            expect(tabs.filter(has_text=f"{EXPECTED[1]}.ipynb")).to_have_count(1)
+            expect(page.locator(".jp-RenderedMarkdown h1", has_text="Lecture 2")).to_have_count(1)
+        finally:
+            browser.close()
