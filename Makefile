@@ -63,9 +63,11 @@ $(SANDBOX): | $(PY)
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# The first screen is Lecture 1: a notebook opens rendered with clickable links (a .md file would
+# open as raw text in the editor), and its course map links every lecture and problem set.
 lab: $(STUDENT)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) \
-	  --LabApp.default_url=/lab/tree/lectures/README.md $(ROOT_FLAG) $(ARGS)
+	  --LabApp.default_url=/lab/tree/lectures/01_modules_and_graphs.ipynb $(ROOT_FLAG) $(ARGS)
 
 test: $(TESTDEP) $(BROWSER) $(SANDBOX)
 	$(PY) -m pytest $(PYTEST_ARGS)
