@@ -104,9 +104,9 @@ def check_values(
     if _single_precision(actual) and close(arr, expected, max(rtol, 1e-5), max(atol, 1e-6)):
         raise Mistake(f"{what} is {actual.dtype}: right to its ~7 digits, but the course "
                       "computes in float64 (keep your arrays float64)")  # fmt: skip
-    if isinstance(actual, np.ndarray) and actual.dtype.kind in "biu":
-        raise Mistake(f"{what} is an integer array ({actual.dtype}): build results as float "
-                      "arrays (np.empty_like(x) copies an integer input's dtype)")  # fmt: skip
+    if isinstance(actual, np.ndarray) and actual.dtype.kind in "biu" and not close(arr, expected):
+        raise Mistake(f"{what} is an integer array ({actual.dtype}) with wrong values: build "
+                      "results as float arrays (np.empty_like(x) copies an integer input's dtype)")  # fmt: skip
     for why, value in wrong:  # a known mistake can change the shape, so look before the shape check
         if np.shape(value) != expected.shape and arr.shape == np.shape(value) and close(arr, value):
             raise Mistake(f"{what}: {why}")
@@ -123,6 +123,10 @@ def check_values(
     precision = (
         f" ({what} is {actual.dtype}: compute in float64)" if _single_precision(actual) else ""
     )
+    if not precision and close(arr, expected, 1e-5, 1e-6):
+        precision = (
+            " (off by about 1e-6 relative, float32's precision: was something cast to float32?)"
+        )
     raise Mistake(
         f"{what} does not match the reference"
         + (_worst(arr, expected) if not hidden else "")

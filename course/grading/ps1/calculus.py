@@ -24,7 +24,18 @@ def _pointwise(
         compare(got, want(x0), name, hidden, wrong(x0), f"x = {float(x0):g}" * (not hidden))
 
     def array() -> None:
-        compare(fn(x.copy()), want(x), name, hidden, wrong(x), _inputs(hidden, x))
+        try:
+            got = fn(x.copy())
+        except (TypeError, ValueError) as exc:
+            try:
+                fn(float(x[0]))
+            except Exception:
+                raise exc from None
+            raise Mistake(
+                f"{name} works for a float but raises {type(exc).__name__} on an array: use "
+                "numpy's elementwise functions (np.exp, np.sin), not math.* or float()"
+            ) from None
+        compare(got, want(x), name, hidden, wrong(x), _inputs(hidden, x))
 
     return [
         SubCheck(f"{name} at one point (a float)", 0.75, one_point),

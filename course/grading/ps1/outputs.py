@@ -217,6 +217,11 @@ def check_cross_entropy(
                 "with p[np.arange(N), labels]",
                 np.asarray(-np.log(p[:, y]).mean()),
             ),
+            (
+                "softmax was applied to p, which already holds probabilities: take −log p of "
+                "the true class directly",
+                np.asarray(-np.log(F.softmax(p, axis=1)[np.arange(n), y]).mean()),
+            ),
         ]
         compare(
             got.reshape(()),

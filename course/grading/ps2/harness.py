@@ -6,12 +6,13 @@ the autograder; everything here works on both (see :mod:`course.grading.student`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..core import Mistake
-from ..diagnose import as_array
+from ..diagnose import as_array, close
 from ..inplace import leave_inputs, own  # noqa: F401 (own is the checks' way to call)
 from ..student import fill
 
@@ -72,3 +73,35 @@ def no_mutation(m: Any, inputs: tuple, grad_out: np.ndarray | None = None) -> No
     """forward(*inputs), and backward(grad_out) if given, must not write into their arguments."""
     calls = [(m.forward, inputs)] + ([(m.backward, (grad_out,))] if grad_out is not None else [])
     leave_inputs(calls, chained=True)
+
+
+def own_vjp(cls: Any, x: np.ndarray, g: np.ndarray) -> np.ndarray | None:
+    """gᵀJ of the student's *own* forward at x, by central differences, one entry at a time:
+    what their backward should return for the forward they wrote (None if forward fails)."""
+    m = build(cls)
+    out = np.zeros_like(x, dtype=np.float64)
+    try:
+        for i in np.ndindex(x.shape):
+            h = 1e-6 * max(1.0, abs(float(x[i])))
+            step = np.zeros_like(x, dtype=np.float64)
+            step[i] = h
+            up = as_array(own(m.forward, x + step), "forward(x)")
+            down = as_array(own(m.forward, x - step), "forward(x)")
+            out[i] = float(((up - down) * g).sum()) / (2 * h)
+    except Exception:  # noqa: BLE001 (a forward that fails here has no derivative to match)
+        return None
+    return out
+
+
+def fits_own_forward(mine: object, y: np.ndarray, dx: object, vjp: Callable[[], object]) -> bool:
+    """The forward output ``mine`` is wrong (an array of the right shape) and ``dx`` is the
+    backward that forward calls for (``vjp()``, nonzero). A bug in forward then costs forward's
+    points only."""
+    if not isinstance(mine, np.ndarray) or mine.shape != y.shape or close(mine, y):
+        return False
+    if not isinstance(dx, np.ndarray) or dx.shape != y.shape:
+        return False
+    want = vjp()
+    if want is None or not abs(want).max() > 1e-6:
+        return False
+    return close(dx, want, rtol=1e-4, atol=1e-7)

@@ -19,7 +19,7 @@ from .. import catalogue
 from ..core import Mistake, NotTested, SubCheck, grade_item
 from ..diagnose import as_array, check_values, close
 from .edges import Result, attempt, edge_cases
-from .harness import build, extreme, no_mutation, normal, own
+from .harness import build, extreme, fits_own_forward, no_mutation, normal, own, own_vjp
 
 
 # --- elementwise activations -----------------------------------------------------------------
@@ -35,13 +35,11 @@ def _activation(
     n: int,
     d: int,
     hidden: bool,
-    from_output: Callable[[np.ndarray], np.ndarray] | None = None,
     extra: tuple[SubCheck, ...] = (),
     big_points: float = 1.0,
 ) -> float:
     """Forward, backward, N = 1, |x| ≈ 1e3 and no mutation for a parameter-free elementwise module.
-    ``from_output(y)`` is the local derivative as a function of the output: a backward that is
-    right for the student's own (wrong) forward output keeps its points."""
+    A backward that is right for the student's own (wrong) forward keeps its points."""
 
     def data(rows: int, big: bool = False):
         rng = np.random.default_rng([seed, rows, int(big)])
@@ -62,14 +60,16 @@ def _activation(
             raise NotTested(mine, "forward() raised, so backward() cannot run")
         dx = own(m.backward, g)
         y = ref.forward(x)
-        if from_output is not None and _own_output_fits(mine, y, dx, g * from_output(mine)):
+        if fits_own_forward(mine, y, dx, lambda: own_vjp(cls, x, g)):
             return  # the right derivative of the student's own forward: graded there
         check_values(dx, ref.backward(g), "backward(grad_out)", hidden=hidden,
                      expected_shape="(N, D), like x", wrong=wrong_backward(x, y, g))  # fmt: skip
 
     def results(rows: int = n, big: bool = False, ints: bool = False) -> list[Result]:
         x, g = data(rows, big)
-        x = np.round(2 * x).astype(np.int64) if ints else x  # np.arange-like data
+        if ints:  # np.arange-like data, away from ReLU's kink (that has its own sub-check)
+            x = np.round(2 * x).astype(np.int64)
+            x[x == 0] = 1
         m, ref = build(cls), ref_cls()
         y = attempt(lambda: own(m.forward, x))
         dx = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
@@ -99,14 +99,6 @@ def _activation(
     )
 
 
-def _own_output_fits(mine: object, y: np.ndarray, dx: object, want: np.ndarray) -> bool:
-    """The forward output is wrong (but an array of the right shape) and ``dx`` is exactly the
-    backward that output calls for."""
-    if not isinstance(mine, np.ndarray) or mine.shape != y.shape or close(mine, y):
-        return False
-    return isinstance(dx, np.ndarray) and dx.shape == y.shape and close(dx, want)
-
-
 def check_relu(ReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False) -> float:
     """ReLU: y = max(0, x); ∂ℒ/∂x = g ⊙ 𝟙[x > 0] (0 at x = 0 exactly, the course's choice)."""
 
@@ -127,7 +119,9 @@ def check_relu(ReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = Fa
 
     return _activation(
         "ReLU", ReLU, RefReLU,
-        lambda x: [("that is the identity: negative inputs must give 0", x)],
+        lambda x: [("that is the identity: negative inputs must give 0", x)]
+        + [(f"that is a leaky ReLU (slope {a:g} for x < 0): negative inputs must give exactly 0",
+            np.where(x > 0, x, a * x)) for a in (0.01, 0.05, 0.1, 0.2)],
         lambda x, y, g: catalogue.relu_grad(x, g),
         "use np.maximum(x, 0) or a mask, never an exponential",
         seed=seed, n=n, d=d, hidden=hidden,
@@ -142,7 +136,7 @@ def check_sigmoid(Sigmoid, *, seed: int = 0, n: int = 4, d: int = 3, hidden: boo
         lambda x: [("that is σ(−x): check the sign in the exponent", F.sigmoid(-x))],
         lambda x, y, g: catalogue.sigmoid_grad(y, x, g),
         "e^(−x) overflows for large negative x; use e^(−|x|) (two cases by sign)",
-        seed=seed, n=n, d=d, hidden=hidden, from_output=lambda y: y * (1 - y),
+        seed=seed, n=n, d=d, hidden=hidden
     )  # fmt: skip
 
 
@@ -155,5 +149,5 @@ def check_tanh(Tanh, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = Fa
                     2 * F.sigmoid(x) - 1)],
         lambda x, y, g: catalogue.tanh_grad(y, x, g),
         "e^x overflows for |x| ≈ 1e3; use np.tanh",
-        seed=seed, n=n, d=d, hidden=hidden, from_output=lambda y: 1 - y * y,
+        seed=seed, n=n, d=d, hidden=hidden
     )  # fmt: skip

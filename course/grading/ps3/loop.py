@@ -32,9 +32,10 @@ def check_train(
     y = rng.integers(0, k, n)
     cache: dict[Any, Any] = {}
 
-    def recorded(rng_seed: int = 1) -> tuple[list, list[float], Any]:
-        """(log, loss values, what train_epochs returned) of a run with default_rng(rng_seed)."""
-        if rng_seed not in cache:
+    def recorded(rng_seed: int = 1, again: bool = False) -> tuple[list, list[float], Any]:
+        """(log, loss values, what train_epochs returned) of a run with default_rng(rng_seed);
+        ``again`` is a second run with a new generator of the same seed."""
+        if (rng_seed, again) not in cache:
             # Built on the student's side; the model logs its calls, the loss's and optimiser's.
             model = library(train_epochs, PROBES, "Recorder")(n, d, k)
             out = train_epochs(
@@ -49,13 +50,13 @@ def check_train(
             )
             log, values = model.log, model.values
             log = [(str(what), ids) for what, ids in log] if isinstance(log, list) else []
-            cache[rng_seed] = (log, list(values) if isinstance(values, list) else [], out)
-        return cache[rng_seed]
+            cache[rng_seed, again] = (log, list(values) if isinstance(values, list) else [], out)
+        return cache[rng_seed, again]
 
-    def training(rng_seed: int = 1) -> list[tuple[np.ndarray, Any, float]]:
+    def training(rng_seed: int = 1, again: bool = False) -> list[tuple[np.ndarray, Any, float]]:
         """(example ids, the labels its loss call got, that loss's value) of each forward pass a
         backward pass followed: the training minibatches."""
-        log, values, _ = recorded(rng_seed)
+        log, values, _ = recorded(rng_seed, again)
         out, pending, calls = [], None, 0
         for what, ids in log:
             if what == "forward":
@@ -112,7 +113,9 @@ def check_train(
             )
 
     def uses_rng() -> None:
-        first, again, other = (epochs_of(training(s)) for s in (1, 1, 2))
+        first, again, other = (
+            epochs_of(training(s, a)) for s, a in ((1, False), (1, True), (2, False))
+        )
         same = all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
         if not same or all(np.array_equal(a, b) for a, b in zip(first, other, strict=True)):
             raise Mistake("shuffle with the rng argument (rng.permutation(N)), so that the same "

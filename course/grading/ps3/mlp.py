@@ -21,7 +21,7 @@ from .network import _params
 # --- item 1: build_mlp ------------------------------------------------------------------------------
 def _sizes(seed: int | None) -> list[int]:
     if seed is None:
-        return [5, 7, 3]
+        return [5, 7, 6, 3]  # two activations: a module shared between them shows
     rng = np.random.default_rng(seed)
     return [int(v) for v in rng.integers(2, 9, int(rng.integers(3, 5)))]
 
@@ -32,6 +32,31 @@ def _manual_forward(weights: list, biases: list, x: np.ndarray, act, last_act=No
         if i < len(weights) - 1:
             x = act(x)
     return last_act(x) if last_act else x
+
+
+def _backward_too(model: Any, w: list, b: list, x: np.ndarray, activation: str) -> None:
+    """model.backward(g) returns ∂ℒ/∂x of the same network, computed here by hand."""
+    g = np.random.default_rng(6).standard_normal((x.shape[0], w[-1].shape[0]))
+    hs, zs = [x], []
+    for i, (wi, bi) in enumerate(zip(w, b, strict=True)):
+        zs.append(hs[-1] @ wi.T + bi)
+        hs.append(
+            zs[-1] if i == len(w) - 1 else (F.relu if activation == "relu" else np.tanh)(zs[-1])
+        )
+    d = g
+    for i in reversed(range(len(w))):
+        if i < len(w) - 1:
+            d = d * ((zs[i] > 0) if activation == "relu" else 1 - np.tanh(zs[i]) ** 2)
+        d = d @ w[i]
+    try:
+        got = as_array(model.backward(g.copy()), "model.backward(g)")
+    except Exception:  # noqa: BLE001 (a cache overwritten by another layer breaks the shapes)
+        got = None
+    if got is None or got.shape != d.shape or not close(got, d):
+        raise Mistake(
+            "the forward pass is right but backward is not: the same activation module "
+            "shared by every depth keeps only its last input; give each layer its own instance"
+        )
 
 
 def check_build_mlp(
@@ -89,11 +114,17 @@ def check_build_mlp(
                 w, b, x, lambda t: t
             ),
         }
+        wrong[
+            "an activation comes before the first Linear: the raw input x must go straight "
+            "into the first Linear"
+        ] = _manual_forward(w, b, act(x), act)
         if activation == "tanh":
             wrong["the activation is ReLU; build_mlp(..., activation='tanh') needs Tanh"] = (
                 _manual_forward(w, b, x, F.relu)
             )
         if close(got, want):
+            if activation == "relu":  # once is enough: the tanh sub-check asks for Tanh only
+                _backward_too(model, w, b, x, activation)
             return
         for why, value in wrong.items():
             if close(got, value):

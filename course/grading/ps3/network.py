@@ -142,6 +142,7 @@ def _which(names: list[str], hidden: bool) -> str:
 
 def _flags(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None:
     """Where the gradient is wrong, the student's error is within :data:`FACTOR` of the truth."""
+    _not_moved(got)
     wrong = [k for k, t in truth.items() if t >= TINY]
     missed = [k for k in wrong if not got[k] >= TINY]
     if missed:
@@ -152,9 +153,18 @@ def _flags(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None
     off = [k for k in wrong if not truth[k] / FACTOR <= got[k] <= truth[k] * FACTOR]
     if off:
         raise Mistake(
-            f"a wrong gradient is flagged, but its error is not rel_error(analytic, numerical) "
+            f"a wrong gradient is flagged, but its error is not the relative error "
+            f"rel_error(analytic, numerical) "
             f"(off by more than a factor {FACTOR:g}{_which(off, hidden)})"
         )
+
+
+def _not_moved(got: dict[str, float]) -> None:
+    """Errors of exactly 1 everywhere: the numerical gradient was 0, the loss never moved."""
+    if got and all(abs(v - 1.0) < 1e-9 for v in got.values()):
+        raise Mistake("every error is 1: the numerical gradient is 0 because the loss never "
+                      "moved; perturb the model's own parameter array in place (p[i] += eps), "
+                      "not a copy of it")  # fmt: skip
 
 
 def _informative(got: dict[str, float], truth: dict[str, float]) -> None:
@@ -171,6 +181,7 @@ def _quiet(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None
     """Where the gradient is right, the student's error is below :data:`TINY`, as central
     differences give (a one-sided difference leaves ~1e-7: its truncation error)."""
     _informative(got, truth)
+    _not_moved(got)
     alarms = [k for k, t in truth.items() if t < TINY and not 0 <= got[k] < TINY]
     if not alarms:
         return

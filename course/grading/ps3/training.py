@@ -110,6 +110,14 @@ def check_sgd(
 
 
 # --- item 5: the digits -----------------------------------------------------------------------------
+def _is_model(obj: Any) -> bool:
+    try:
+        _params(obj)
+    except Mistake:
+        return False
+    return True
+
+
 def check_digits(
     fit_digits: Callable[..., Any], *, seed: int | None = None, hidden: bool = False
 ) -> float:
@@ -139,6 +147,9 @@ def check_digits(
         start = time.perf_counter()
         out = fit_digits(split.x_train.copy(), split.y_train.copy())
         seconds = time.perf_counter() - start
+        if isinstance(out, tuple) and len(out) == 2 and _is_model(out[1]) and not _is_model(out[0]):
+            cache["swapped"] = True  # (losses, model): the model is judged, the order costs
+            return out[1], seconds
         return (out[0] if isinstance(out, tuple) else out), seconds  # (model, losses) is fine
 
     def measure() -> float:
@@ -159,6 +170,9 @@ def check_digits(
 
     def fast() -> None:
         _, seconds = once("fit", train)
+        if cache.get("swapped"):
+            raise Mistake("fit_digits returned (losses, model): return (model, losses), the "
+                          "model first")  # fmt: skip
         if seconds > TIME_BUDGET:
             raise Mistake(f"training took {seconds:.0f} s; the budget is {TIME_BUDGET:.0f} s")
         acc = once("accuracy", measure)
