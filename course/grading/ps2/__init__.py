@@ -7,6 +7,7 @@ The autograder runs the same checks on other data it does not show.
 """
 
 from .layers import check_linear, check_relu, check_sigmoid, check_tanh
+from .prelu import check_prelu
 from .softmax import check_euclidean_loss, check_softmax, check_softmax_cross_entropy
 
 POINTS = {
@@ -17,6 +18,7 @@ POINTS = {
     "Softmax": 8,
     "SoftmaxCrossEntropy": 8,
     "EuclideanLoss": 5,
+    "PReLU": 8,
 }
 
 __all__ = [
@@ -28,4 +30,5 @@ __all__ = [
     "check_softmax",
     "check_softmax_cross_entropy",
     "check_euclidean_loss",
+    "check_prelu",
 ]
