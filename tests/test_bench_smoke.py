@@ -44,6 +44,13 @@ def test_gradcheck_bench_quick():
     assert r.stdout.count("FAIL") >= 8, r.stdout  # 4 bugs x 2 checkers
 
 
+def test_rbf_bench_quick():
+    """It runs, and RBF agrees with the direct baseline on every result (else it exits 1)."""
+    r = run("bench_rbf.py", "--quick")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "rbf_direct_vs_library" in ratios(r.stdout), r.stdout
+
+
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch not installed")
 def test_training_bench_quick():
     r = run("bench_training.py", "--quick")

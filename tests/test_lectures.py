@@ -23,6 +23,7 @@ EXPECTED = [
     "06_your_own_module",
     "07_training",
     "08_initialisation_and_momentum",
+    "09_more_modules",
 ]
 # One notebook gets a generous timeout; the whole set must run in under a minute (checked below).
 PER_NOTEBOOK_TIMEOUT = 120

@@ -17,6 +17,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
 from course.grading.execute import is_display_only
+from course.grading.ps2 import POINTS
 from course.instructor import (
     ROOT,
     assignments,
@@ -284,5 +285,5 @@ def test_no_sandbox_is_an_explicit_choice_and_the_grade_table_says_so(tmp_path, 
     assert "WITHOUT a sandbox" in capsys.readouterr().out
     out = grades(d, out=tmp_path / "grades.csv", db_url=db)
     row = next(csv.DictReader(out.open()))
-    assert row["sandbox"] == "none" and float(row["code_score"]) == 46.0
+    assert row["sandbox"] == "none" and float(row["code_score"]) == sum(POINTS.values())
     assert "NO (none)" in capsys.readouterr().out

@@ -31,7 +31,7 @@ def test_points_metadata_matches_the_checks():
         "linear_test": ps2.POINTS["Linear"], "relu_test": ps2.POINTS["ReLU"],
         "sigmoid_test": ps2.POINTS["Sigmoid"], "tanh_test": ps2.POINTS["Tanh"],
         "softmax_test": ps2.POINTS["Softmax"], "softmax_ce_test": ps2.POINTS["SoftmaxCrossEntropy"],
-        "euclidean_test": ps2.POINTS["EuclideanLoss"],
+        "euclidean_test": ps2.POINTS["EuclideanLoss"], "prelu_test": ps2.POINTS["PReLU"],
     }  # fmt: skip
 
 

@@ -45,7 +45,7 @@ NOTEBOOKS = {
 
 
 def test_every_item_and_fixture_is_covered():
-    assert len(CELLS) == 7 and all("hidden=True" in h for _, h, _ in CELLS.values())
+    assert len(CELLS) == 8 and all("hidden=True" in h for _, h, _ in CELLS.values())
     assert {f"fixture {n}" for n in FIXTURES} <= set(NOTEBOOKS)
 
 

@@ -4,6 +4,7 @@ is the gradient of."""
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Module
 from .container import Sequential
+from .elu import ELU
 from .linear import Linear
 from .losses import (
     CrossEntropy,
@@ -12,6 +13,8 @@ from .losses import (
     SigmoidBinaryCrossEntropy,
     SoftmaxCrossEntropy,
 )
+from .prelu import PReLU
+from .rbf import RBF
 
 __all__ = [
     "Module",
@@ -27,4 +30,7 @@ __all__ = [
     "SigmoidBinaryCrossEntropy",
     "EuclideanLoss",
     "Sequential",
+    "PReLU",
+    "ELU",
+    "RBF",
 ]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import nbformat
 
+from course.grading.ps2 import POINTS
+
 Break = Callable[[nbformat.NotebookNode, Path], None]  # edits the notebook / its folder in place
 
 
@@ -152,7 +154,7 @@ def old_nbformat(nb, folder):
     (folder / "ps2_modules.ipynb").write_text(json.dumps(data))
 
 
-FULL = 46.0
+FULL = float(sum(POINTS.values()))  # every ps2 item's points
 BIAS = 'self.grads["bias"] += grad_out.sum(axis=0)'
 # name: (break, {grade_id: points} for items that lose points, phrase in the summary or "")
 CORPUS: dict[str, tuple[Break, dict[str, float], str]] = {

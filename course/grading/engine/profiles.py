@@ -5,7 +5,8 @@ from __future__ import annotations
 from .library import COMMON, Profile
 
 _REFERENCE = ("functional.py", "modules/__init__.py", "modules/activations.py",
-              "modules/container.py", "modules/linear.py", "modules/losses.py")  # fmt: skip
+              "modules/container.py", "modules/linear.py", "modules/losses.py",
+              "modules/prelu.py", "modules/elu.py", "modules/rbf.py")  # fmt: skip
 
 
 def _ps3_digits() -> bytes:

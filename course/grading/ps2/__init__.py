@@ -9,6 +9,7 @@ The autograder runs the same checks on other data it does not show.
 from .layers import check_relu, check_sigmoid, check_tanh
 from .linear import check_linear
 from .losses import check_euclidean_loss, check_softmax_cross_entropy
+from .prelu import check_prelu
 from .softmax import check_softmax
 
 POINTS = {
@@ -19,6 +20,7 @@ POINTS = {
     "Softmax": 8,
     "SoftmaxCrossEntropy": 8,
     "EuclideanLoss": 5,
+    "PReLU": 8,
 }
 
 __all__ = [
@@ -30,4 +32,5 @@ __all__ = [
     "check_softmax",
     "check_softmax_cross_entropy",
     "check_euclidean_loss",
+    "check_prelu",
 ]

@@ -1,0 +1,158 @@
+"""ps2 check for PReLU, an activation with a learned parameter: the slope β, one per feature.
+
+A parameter inside an activation is where the classic mistakes meet: ∂ℒ/∂β not summed over the
+batch, the slope used for x > 0, ∂a/∂β taken on the wrong side of 0, the gradient overwritten
+instead of accumulated. Each has its own message.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...modules import PReLU as RefPReLU
+from ..core import Mistake, SubCheck, grade_item
+from ..diagnose import check_values, close
+from .edges import Result, attempt, edge_cases
+from .harness import build, extreme, grad_of, load_params, no_mutation, normal, own
+
+_SLOPE = {"slope": "(num_features,)"}
+_LIKE_X = "(N, D), like x"
+_NO_EXP = "PReLU needs no exponential: use np.where(x > 0, x, slope * x)"
+
+
+def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = False) -> float:
+    """PReLU: y = x for x > 0, βx otherwise; ∂ℒ/∂x = g ⊙ (1 or β), ∂ℒ/∂β += Σₙ g ⊙ x ⊙ 𝟙[x ≤ 0].
+    Needs n ≥ 2 (each feature then sees both signs) and d ≥ 2 (one slope per feature)."""
+
+    def case(rows: int, offset: int = 0, big: bool = False):
+        rng = np.random.default_rng([seed, rows, offset, int(big)])
+        x = extreme(rng, (rows, d)) if big else normal(rng, (rows, d), 1.5)
+        if rows >= 2:  # every feature sees both signs, so a wrong side of 0 shows in every entry
+            x[0], x[1] = abs(x[0]), -abs(x[1])
+        slope, g = rng.uniform(0.1, 0.6, d), normal(rng, (rows, d))
+        m = build(PReLU, d)
+        load_params(m, {"slope": slope}, _SLOPE)
+        ref = RefPReLU(d)
+        ref.params["slope"][...] = slope
+        return m, ref, x, g
+
+    def forward() -> None:
+        m, ref, x, _ = case(n)
+        b = ref.params["slope"]
+        check_values(own(m.forward, x), ref.forward(x), "forward(x)", hidden=hidden,
+                     expected_shape=_LIKE_X,
+                     wrong=[("the slope multiplies every input; it applies only where x ≤ 0", b * x),
+                            ("that is ReLU: negative inputs give slope · x, not 0", np.maximum(x, 0)),
+                            ("the two sides are swapped: x for x > 0, slope · x otherwise",
+                             np.where(x > 0, b * x, x))])  # fmt: skip
+
+    def backward(what: str) -> None:
+        m, ref, x, g = case(n)
+        own(m.forward, x)
+        dx = _backward(m, g)
+        ref.forward(x)
+        want = ref.backward(g)
+        b, neg = ref.params["slope"], x <= 0
+        if what == "input":
+            check_values(dx, want, "backward(grad_out) (the input gradient)", hidden=hidden,
+                         expected_shape=_LIKE_X,
+                         wrong=[("the slope was used for x > 0: ∂a/∂x is 1 there and β only "
+                                 "where x ≤ 0", g * np.where(neg, 1.0, b)),
+                                ("the slope multiplies every entry: ∂a/∂x is 1 where x > 0",
+                                 g * b),
+                                ("that is ReLU's gradient: where x ≤ 0, ∂a/∂x = β, not 0",
+                                 g * ~neg),
+                                ("that is the local derivative alone: multiply it by grad_out "
+                                 "(the chain rule)", np.where(neg, b, 1.0)),
+                                ("the mask must come from the input x, not from grad_out",
+                                 g * np.where(g > 0, 1.0, b))])  # fmt: skip
+            return
+        local = g * np.where(neg, x, 0.0)
+        check_values(grad_of(m, "slope"), ref.grads["slope"], "self.grads['slope']",
+                     hidden=hidden, expected_shape="(num_features,), like the slope",
+                     wrong=[("not summed over the batch: β is shared by every example, so "
+                             "∂ℒ/∂β = Σₙ gₙ ⊙ xₙ ⊙ 𝟙[xₙ ≤ 0] (sum over rows)", local),
+                            ("averaged over the batch instead of summed: ∂ℒ/∂β = Σₙ (…), and "
+                             "the loss already averages", local.mean(axis=0)),
+                            ("summed over the features as well: each feature has its own "
+                             "slope, so sum over rows only (axis=0)", np.full(d, local.sum())),
+                            ("∂a/∂β was taken where x > 0: the slope acts only where x ≤ 0, "
+                             "so ∂a/∂β = x there and 0 elsewhere",
+                             (g * np.where(neg, 0.0, x)).sum(axis=0)),
+                            ("the 𝟙[x ≤ 0] mask is missing: ∂a/∂β = 0 where x > 0",
+                             (g * x).sum(axis=0)),
+                            ("∂a/∂β is x (where x ≤ 0), not 1", (g * neg).sum(axis=0)),
+                            ("∂a/∂β is x, not β: that is ∂a/∂x", (g * neg * b).sum(axis=0)),
+                            ("grad_out is missing: ∂ℒ/∂β = Σₙ gₙ ⊙ ∂a/∂β (the chain rule)",
+                             np.where(neg, x, 0.0).sum(axis=0))])  # fmt: skip
+
+    def results(rows: int = n, big: bool = False) -> list[Result]:
+        m, ref, x, g = case(rows, big=big)
+        y = attempt(lambda: own(m.forward, x))
+        dx = y if isinstance(y, BaseException) else attempt(lambda: _backward(m, g))
+        gs = dx if isinstance(dx, BaseException) else attempt(lambda: grad_of(m, "slope"))
+        ref.forward(x)
+        dref = ref.backward(g)
+        return [Result("forward(x)", y, ref.forward(x), _LIKE_X, _NO_EXP),
+                Result("the input gradient", dx, dref, _LIKE_X, _NO_EXP),
+                Result("self.grads['slope']", gs, ref.grads["slope"], _SLOPE["slope"], _NO_EXP)]  # fmt: skip
+
+    def accumulates() -> None:
+        """Two backward() calls on one module add up to the two calls made on fresh modules."""
+        runs = [case(n, offset=i) for i in (0, 1)]
+
+        def after(pairs) -> np.ndarray:
+            m = case(n)[0]  # a fresh module holding the same slopes, gradient zero
+            for _, _, xi, gi in pairs:
+                own(m.forward, xi)
+                _backward(m, gi)
+            return grad_of(m, "slope")
+
+        both, first, last = after(runs), after(runs[:1]), after(runs[1:])
+        if close(both, first + last) and (first != 0).any():
+            return
+        if not (first != 0).any():
+            raise Mistake("backward() leaves self.grads['slope'] at zero: it must add the "
+                          "gradient into it (self.grads['slope'] += ...)")  # fmt: skip
+        if close(both, last):
+            raise Mistake(
+                "after two backward() calls self.grads['slope'] holds only the last one: add "
+                "into it (self.grads['slope'] += ...), do not overwrite or reset it, so that a "
+                "slope used twice gets the sum over both uses"
+            )
+        raise Mistake("self.grads['slope'] after two backward() calls is not the sum of what "
+                      "each call adds on its own: add into it (+=), change it nowhere else")  # fmt: skip
+
+    def unchanged() -> None:
+        m, _, x, g = case(n)
+        no_mutation(m, (x,), g)
+
+    return grade_item(
+        "PReLU",
+        [
+            SubCheck("forward: output shape and values", 1.5, forward),
+            SubCheck("backward: input gradient", 1.5, lambda: backward("input")),
+            SubCheck("backward: slope gradient", 2.5, lambda: backward("slope")),
+            SubCheck("the slope gradient accumulates (+=)", 1, accumulates),
+            *edge_cases(
+                results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 0.5, hidden=hidden
+            ),  # fmt: skip
+        ],
+        hidden=hidden,
+    )
+
+
+def _backward(m, g: np.ndarray) -> object:
+    """``m.backward(g)``. Adding a per-example slope gradient, shape (N, D), into
+    ``grads['slope']``, shape (D,), fails inside numpy: name that bug instead of numpy's words."""
+    try:
+        return own(m.backward, g)
+    except ValueError as exc:
+        rows, d = g.shape
+        if rows > 1 and "broadcast" in str(exc) and f"({rows},{d})" in str(exc).replace(" ", ""):
+            raise Mistake(
+                "backward() added a gradient of shape (N, D) into self.grads['slope']: every "
+                "example uses the same slopes, so sum over the batch, "
+                "∂ℒ/∂β = Σₙ gₙ ⊙ xₙ ⊙ 𝟙[xₙ ≤ 0], of shape (num_features,)"
+            ) from None
+        raise
