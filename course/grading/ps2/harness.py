@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Mistake
+from ..core import Mistake, NotTested
 from ..diagnose import as_array, close
 from ..inplace import leave_inputs, own  # noqa: F401 (own is the checks' way to call)
 from ..student import fill
+from .edges import attempt
 
 
 def build(cls: Any, *args: Any) -> Any:
@@ -105,3 +106,55 @@ def fits_own_forward(mine: object, y: np.ndarray, dx: object, vjp: Callable[[], 
     if want is None or not abs(want).max() > 1e-6:
         return False
     return close(dx, want, rtol=1e-4, atol=1e-7)
+
+
+def rescue(
+    fresh: Callable[[], Any], x: np.ndarray, g: np.ndarray, keys: list[str], shapes: list[tuple]
+) -> tuple[object, dict[str, np.ndarray]]:
+    """After backward() raised adding into a parameter gradient (``grads['bias'] += g``): run it
+    again on fresh modules, each with one gradient replaced by zeros of a shape such a line
+    produces. The first run that returns gives (its input gradient, {key: what it added}), so
+    each gradient is judged on its own; (None, {}) if none returns."""
+    for key in keys:
+        for shape in shapes:
+            m = fresh()
+            fill(m, "grads", key, np.zeros(shape), replace=True)
+            own(m.forward, x)
+            dx = attempt(lambda m=m: own(m.backward, g))
+            if not isinstance(dx, BaseException):
+                return dx, {k: grad_of(m, k) for k in keys}
+    return None, {}
+
+
+def accumulates(fresh: Callable[[], Any], batches: list[tuple], keys: list[str]) -> None:
+    """Two backward() calls on one module add up to the two calls made on fresh modules (judged on
+    what each call added, even if it raised afterwards)."""
+    raised: list[BaseException] = []
+
+    def after(pairs: list[tuple]) -> dict[str, np.ndarray]:
+        m = fresh()
+        for xi, gi in pairs:
+            own(m.forward, xi)
+            out = attempt(lambda gi=gi: own(m.backward, gi))
+            raised.extend([out] if isinstance(out, BaseException) else [])
+        return {k: grad_of(m, k) for k in keys}
+
+    both, first, last = after(batches), after(batches[:1]), after(batches[1:])
+    for key in keys:
+        if close(both[key], first[key] + last[key]) and (first[key] != 0).any():
+            continue
+        if not (first[key] != 0).any() and raised:
+            raise NotTested(raised[0], "backward() raised before adding the gradients")
+        if not (first[key] != 0).any():
+            raise Mistake(f"backward() leaves self.grads['{key}'] at zero: it must add "
+                          f"the gradient into it (self.grads['{key}'] += ...)")  # fmt: skip
+        if close(both[key], last[key]):
+            raise Mistake(
+                f"after two backward() calls self.grads['{key}'] holds only the last one: "
+                f"gradients must be added (self.grads['{key}'] += ...), not overwritten or "
+                "reset, so that a parameter used twice gets the sum over both uses"
+            )
+        raise Mistake(
+            f"self.grads['{key}'] after two backward() calls is not the sum of what each "
+            "call adds on its own: add into it (+=) and do not change it anywhere else"
+        )

@@ -2,7 +2,7 @@
 
 A bug costs only what it breaks. When backward() raises while adding into a parameter gradient
 (``grads['bias'] += g.sum(axis=1)``), the check runs it again on a fresh module whose gradient
-there is a zero array of the shape that line produces (:func:`_rescue`): that shows the rest of
+there is a zero array of the shape that line produces (:func:`.harness.rescue`): that shows the rest of
 backward() (its input gradient) and what the line computed, so each gradient is judged on its own.
 """
 
@@ -13,9 +13,18 @@ import numpy as np
 from ...modules import Linear as RefLinear
 from ..core import Mistake, NotTested, SubCheck, grade_item
 from ..diagnose import check_values, close
-from ..student import fill
 from .edges import Result, attempt, edge_cases
-from .harness import build, extreme, grad_of, load_params, no_mutation, normal, own
+from .harness import (
+    accumulates,
+    build,
+    extreme,
+    grad_of,
+    load_params,
+    no_mutation,
+    normal,
+    own,
+    rescue,
+)
 
 _SHAPES = {"weight": "(out_features, in_features), like W", "bias": "(out_features,), like b"}
 _NOT_AVERAGE = "the loss already averages over the batch, so a layer must not scale by N"
@@ -62,22 +71,6 @@ def check_linear(
         check_values(y, ref.forward(x), "forward(x)", hidden=hidden,
                      expected_shape="(N, out_features)", wrong=wrong)  # fmt: skip
 
-    def _rescue(x: np.ndarray, g: np.ndarray) -> tuple[object, dict[str, np.ndarray]]:
-        """backward() on fresh modules, each with one parameter gradient replaced by zeros of a
-        shape a wrong line produces; the first run that returns gives (its input gradient,
-        {key: what it added there}). (None, {}) if none does."""
-        rows = len(x)
-        shapes = [(rows,), (1, d_out), (d_out, 1), (rows, d_out), (d_in, d_out), (rows, d_in)]
-        for key in ("bias", "weight"):
-            for shape in shapes:
-                m = case(n)[0]
-                fill(m, "grads", key, np.zeros(shape), replace=True)
-                own(m.forward, x)
-                dx = attempt(lambda m=m: own(m.backward, g))
-                if not isinstance(dx, BaseException):
-                    return dx, {k: grad_of(m, k) for k in _SHAPES}
-        return None, {}
-
     def backward(what: str) -> None:
         """One gradient, judged on its own (see the module docstring)."""
         m, ref, x, g = case(n)
@@ -87,7 +80,9 @@ def check_linear(
         want = ref.backward(g)
         added: dict[str, np.ndarray] = {}
         if isinstance(dx, BaseException):
-            rescued, added = _rescue(x, g)
+            rows = len(x)
+            shapes = [(rows,), (1, d_out), (d_out, 1), (rows, d_out), (d_in, d_out), (rows, d_in)]
+            rescued, added = rescue(lambda: case(n)[0], x, g, list(_SHAPES), shapes)
             if rescued is None and what == "input":
                 if not all(close(grad_of(m, k), ref.grads[k]) for k in _SHAPES):
                     raise NotTested(dx, "backward() raised before returning the input gradient")
@@ -124,39 +119,9 @@ def check_linear(
             out.append(Result(f"self.grads['{key}']", got, ref.grads[key], _SHAPES[key]))
         return out
 
-    def accumulates() -> None:
-        """Two backward() calls add up to the two calls made separately (on the same module)."""
-        data = (case(n)[2:], case(n, offset=1)[2:])
-        raised: list[BaseException] = []
-
-        def grads(pairs) -> dict[str, np.ndarray]:
-            m = case(n)[0]  # a fresh module with the same parameters
-            for xi, gi in pairs:
-                own(m.forward, xi)
-                out = attempt(lambda gi=gi: own(m.backward, gi))  # judged on what it added
-                raised.extend([out] if isinstance(out, BaseException) else [])
-            return {key: grad_of(m, key) for key in _SHAPES}
-
-        both, first, last = grads(data), grads(data[:1]), grads(data[1:])
-        for key in _SHAPES:
-            got, want = both[key], first[key] + last[key]
-            if close(got, want) and (first[key] != 0).any():
-                continue
-            if not (first[key] != 0).any() and raised:
-                raise NotTested(raised[0], "backward() raised before adding the gradients")
-            if not (first[key] != 0).any():
-                raise Mistake(f"backward() leaves self.grads['{key}'] at zero: it must add "
-                              f"the gradient into it (self.grads['{key}'] += ...)")  # fmt: skip
-            if close(got, last[key]):
-                raise Mistake(
-                    f"after two backward() calls self.grads['{key}'] holds only the last one: "
-                    f"gradients must be added (self.grads['{key}'] += ...), not overwritten or "
-                    "reset, so that a parameter used twice gets the sum over both uses"
-                )
-            raise Mistake(
-                f"self.grads['{key}'] after two backward() calls is not the sum of what each "
-                "call adds on its own: add into it (+=) and do not change it anywhere else"
-            )
+    def accumulated() -> None:
+        batches = [case(n)[2:], case(n, offset=1)[2:]]
+        accumulates(lambda: case(n)[0], batches, list(_SHAPES))  # same parameters each time
 
     def unchanged() -> None:
         m, _, x, g = case(n)
@@ -169,7 +134,7 @@ def check_linear(
             SubCheck("backward: input gradient", 2, lambda: backward("input")),
             SubCheck("backward: weight gradient", 2, lambda: backward("weight")),
             SubCheck("backward: bias gradient", 1.5, lambda: backward("bias")),
-            SubCheck("parameter gradients accumulate (+=)", 1, accumulates),
+            SubCheck("parameter gradients accumulate (+=)", 1, accumulated),
             *edge_cases(
                 results, unchanged, "large inputs (|x| ≈ 1e3): finite and right", 0.5, hidden=hidden
             ),  # fmt: skip
