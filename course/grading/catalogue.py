@@ -118,7 +118,8 @@ MOMENTUM: dict[str, Rule] = {
         lambda v, g, lr, mu: (mu * v + lr * g, lr * (mu * v + lr * g)),
     "the update goes uphill: θ ← θ − ηv, with a minus sign":
         lambda v, g, lr, mu: (mu * v + g, -lr * (mu * v + g)),
-    "the velocity is updated after the step (θ ← θ − ηv with the old v, then v ← μv + g)":
+    "the step used the previous velocity: update v ← μv + g before the step θ ← θ − ηv "
+    "(the order matters)":
         lambda v, g, lr, mu: (mu * v + g, lr * v),
     "that is Nesterov's step θ ← θ − η(g + μv); this course's momentum steps θ ← θ − ηv":
         lambda v, g, lr, mu: (mu * v + g, lr * (g + mu * (mu * v + g))),

@@ -77,9 +77,17 @@ def _gradients(model: Any, loss: Any, case: _Case) -> dict[str, np.ndarray]:
     return {name: g.copy() for name, g in model.grads.items()}
 
 
-def true_errors(case: _Case, eps: float = 1e-6) -> dict[str, float]:
+def _largest_difference(analytic: np.ndarray, numerical: np.ndarray) -> float:
+    """max |analytic − numerical|: the absolute measure students reach for instead of rel_error."""
+    return float(np.abs(analytic - numerical).max())
+
+
+def true_errors(
+    case: _Case, eps: float = 1e-6, measure: Callable[..., float] = rel_error
+) -> dict[str, float]:
     """What a correct ``network_gradcheck`` returns for ``case``, computed here, on this process's
-    own copy of the network the student's function is given."""
+    own copy of the network the student's function is given (with another ``measure``, what a
+    check using that measure returns)."""
     model, loss = _build(None, case), _loss(None)
     analytic = _gradients(model, loss, case)
 
@@ -87,7 +95,7 @@ def true_errors(case: _Case, eps: float = 1e-6) -> dict[str, float]:
         return loss(model(case.x), case.labels)
 
     return {
-        name: rel_error(analytic[name], numerical_gradient(f, p, eps))
+        name: measure(analytic[name], numerical_gradient(f, p, eps))
         for name, p in model.params.items()
     }
 
@@ -140,8 +148,15 @@ def _which(names: list[str], hidden: bool) -> str:
     return "" if hidden else f" ({', '.join(names)})"
 
 
-def _flags(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None:
-    """Where the gradient is wrong, the student's error is within :data:`FACTOR` of the truth."""
+class WrongMeasure(Mistake):
+    """A check that finds the wrong gradients but sizes their errors with another measure."""
+
+
+def _flags(
+    got: dict[str, float], truth: dict[str, float], hidden: bool, absolute: dict[str, float]
+) -> None:
+    """Where the gradient is wrong, the student's error is within :data:`FACTOR` of the truth
+    (``absolute``: what the largest absolute difference gives, a mistake of its own)."""
     _not_moved(got)
     wrong = [k for k, t in truth.items() if t >= TINY]
     missed = [k for k in wrong if not got[k] >= TINY]
@@ -151,6 +166,12 @@ def _flags(got: dict[str, float], truth: dict[str, float], hidden: bool) -> None
             "come from backward, the numerical side from central differences of the loss"
         )
     off = [k for k in wrong if not truth[k] / FACTOR <= got[k] <= truth[k] * FACTOR]
+    if off and all(absolute[k] / FACTOR <= got[k] <= absolute[k] * FACTOR for k in wrong):
+        raise WrongMeasure(
+            "the errors are the largest absolute difference |analytic − numerical|: use the "
+            "relative error rel_error(analytic, numerical), which compares across parameters "
+            "of any size"
+        )
     if off:
         raise Mistake(
             f"a wrong gradient is flagged, but its error is not the relative error "
@@ -217,29 +238,35 @@ def check_network_gradcheck(
 
     memo: dict[str, Any] = {}
 
-    def result(name: str) -> tuple[dict[str, float], dict[str, float]]:
-        """(the student's errors, the true errors) for a fresh copy of network ``name``."""
+    def result(name: str) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """(the student's errors, the true errors, the largest absolute differences) for a fresh
+        copy of network ``name``."""
         if name not in memo:
             case = cases[name]
-            memo[name] = (run(_build(network_gradcheck, case), case), true_errors(case))
+            got = run(_build(network_gradcheck, case), case)
+            memo[name] = (got, true_errors(case), true_errors(case, measure=_largest_difference))
         return memo[name]
 
     def flags() -> None:
         for name in ("wrong", "deeper"):
-            _flags(*result(name), hidden)
+            got, truth, absolute = result(name)
+            _flags(got, truth, hidden, absolute)
 
     def real() -> None:
         """Quiet errors, or an untouched model, count only for a check that finds the wrong
-        gradients: a constant, or a guess from the names, earns nothing for them."""
+        gradients (with any measure): a constant, or a guess from the names, earns nothing."""
         try:
             flags()
+        except WrongMeasure:
+            pass
         except Mistake as exc:
             raise NotTested(exc, "its errors are not those of a gradient check") from None
 
     def quiet() -> None:
         real()
         for name in ("wrong", "right", "deeper"):
-            _quiet(*result(name), hidden)
+            got, truth, _ = result(name)
+            _quiet(got, truth, hidden)
 
     def clean() -> None:
         real()
