@@ -204,6 +204,50 @@ def test_gradient_flow_bad_input_is_named() -> None:
         gradient_flow_stats(depth=0)
 
 
+def test_init_defaults_to_the_activation_and_says_so() -> None:
+    for activation, scheme, name in (("relu", "he", "He"), ("leaky ReLU", "he", "He"),
+                                     ("sigmoid", "xavier", "Xavier"), ("tanh", "xavier", "Xavier")):  # fmt: skip
+        g = gradient_flow_explorer(activation=activation)
+        assert g.state["init"] == "auto" and g.stats.init == scheme and g.stats.auto_init
+        # The same numbers as asking for that scheme by name.
+        named = gradient_flow_stats(activation=activation, init=scheme)
+        np.testing.assert_array_equal(g.stats.activation_grad_norms, named.activation_grad_norms)
+        assert f"init <b>{name}</b> (auto" in g.readout.value, g.readout.value
+    # With the default, ReLU's gradient reaches layer 1 at about the size it left layer L (the
+    # old Xavier default lost a factor of 19 over 10 layers).
+    assert 0.3 < gradient_flow_stats(activation="relu").first_to_last < 3
+    g.set(init="xavier")
+    assert "auto" not in g.readout.value and "<b>Xavier</b>" in g.readout.value
+
+
+def test_depth_and_loss_are_on_separate_readout_lines(flow: GradientFlowExplorer) -> None:
+    flow.set(activation="tanh", init="auto", init_scale=1.0, depth=12, width=64)
+    lines = flow.readout.value.split("<br>")
+    assert len(lines) == 2
+    for line in lines:  # the depth L and the loss ℒ look alike: never side by side
+        assert not ("ℒ" in line and ("L =" in line or "ᴸ" in line)), line
+    assert "L = 12" in lines[0] and "h⁽¹²⁾" in lines[1]
+
+
+def test_heatmap_has_a_row_per_layer_and_no_empty_band(flow: GradientFlowExplorer) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    for depth in (18, 7, 40):
+        flow.set(activation="relu", init="auto", init_scale=1.0, depth=depth, width=64)
+        ax = flow._ax_h
+        assert ax.get_ylim() == (0.5, depth + 0.5)
+        rgb = np.asarray(Image.open(BytesIO(flow.png)).convert("RGB")).astype(int)
+        # The heatmap's inside, in pixels (y counted from the top of the PNG), a pixel in from
+        # the frame. An empty band would be rows of the axes' white background.
+        x0, y0, x1, y1 = np.round(ax.get_window_extent().extents).astype(int)
+        h = rgb.shape[0]
+        inside = rgb[h - y1 + 2 : h - y0 - 2, x0 + 2 : x1 - 2]
+        white_rows = (inside > 245).all(axis=2).all(axis=1)
+        assert not white_rows.any(), f"depth {depth}: {white_rows.sum()} empty pixel rows"
+
+
 # --- headless, the way nbclient and nbgrader run them ---------------------------------------------
 def test_explorers_run_in_a_kernel_with_no_frontend() -> None:
     nb = nbformat.v4.new_notebook()

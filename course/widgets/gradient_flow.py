@@ -22,10 +22,17 @@ from matplotlib.ticker import MaxNLocator
 from ..init import SCHEMES, make_rng
 from ..modules import Linear, Sequential, SoftmaxCrossEntropy
 from ._activations import DROPDOWN_OPTIONS, activation_key, activation_label, make_activation
-from ._base import Explorer, level, new_figure
+from ._base import Explorer, new_figure
 
 _H_BINS = 40
-_DEPTHS = (5, 10, 20, 40)
+AUTO = "auto"
+INIT_OPTIONS = [("auto: suits the activation", AUTO), ("He", "he"), ("Xavier", "xavier"),
+                ("LeCun", "lecun")]  # fmt: skip
+_INIT_NAMES = dict((key, label) for label, key in INIT_OPTIONS)
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+# The scheme each activation is usually paired with: He keeps a ReLU net's variance (half the
+# units are off, so twice the weight variance); Xavier balances it for σ and tanh.
+DEFAULT_INIT = {"relu": "he", "leaky_relu": "he", "sigmoid": "xavier", "tanh": "xavier"}
 _TINY = 1e-300  # floor for log-scale plotting of exactly-zero norms (all units dead)
 
 
@@ -34,7 +41,8 @@ class GradientFlowStats:
     """Per hidden layer l = 1..depth: weight-gradient norms, activation-gradient norms, activations."""
 
     activation: str
-    init: str
+    init: str  # the scheme used ("auto" resolved)
+    auto_init: bool  # True when the scheme was chosen for the activation
     weight_grad_norms: np.ndarray  # ‖∂ℒ/∂W⁽ˡ⁾‖_F, shape (depth,)
     activation_grad_norms: np.ndarray  # ‖∂ℒ/∂h⁽ˡ⁾‖_F, shape (depth,)
     activation_std: np.ndarray  # std of h⁽ˡ⁾, shape (depth,)
@@ -52,10 +60,20 @@ class GradientFlowStats:
         return float(a[0] / max(a[-1], _TINY))
 
 
+def init_for(init: str, activation: str) -> str:
+    """The weight-init scheme to use: ``init`` itself, or for "auto" the usual one for the
+    activation (He for the ReLU family, Xavier for sigmoid and tanh)."""
+    if init == AUTO:
+        return DEFAULT_INIT[activation_key(activation)]
+    if init not in SCHEMES:
+        raise ValueError(f"unknown init scheme {init!r}; expected {AUTO!r} or one of {SCHEMES}")
+    return init
+
+
 def build_mlp(
     depth: int,
     width: int,
-    init: str = "xavier",
+    init: str = AUTO,
     init_scale: float = 1.0,
     activation: str = "sigmoid",
     n_classes: int = 10,
@@ -68,8 +86,7 @@ def build_mlp(
     for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_classes", n_classes, 2)):
         if not isinstance(v, int | np.integer) or v < lo:
             raise ValueError(f"{name} must be an int >= {lo}; got {v!r}")
-    if init not in SCHEMES:
-        raise ValueError(f"unknown init scheme {init!r}; expected one of {SCHEMES}")
+    init = init_for(init, activation)
     scale = float(init_scale)
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"init_scale must be a positive number; got {init_scale!r}")
@@ -85,7 +102,7 @@ def build_mlp(
 def gradient_flow_stats(
     depth: int = 10,
     width: int = 64,
-    init: str = "xavier",
+    init: str = AUTO,
     init_scale: float = 1.0,
     activation: str = "sigmoid",
     *,
@@ -93,8 +110,13 @@ def gradient_flow_stats(
     n_classes: int = 10,
     seed: int = 0,
 ) -> GradientFlowStats:
-    """Forward a standard-normal batch with random labels, backprop the loss, and measure each layer."""
+    """Forward a standard-normal batch with random labels, backprop the loss, and measure each layer.
+
+    ``init="auto"`` picks the scheme that suits the activation (He for ReLU, Xavier for σ/tanh);
+    ``stats.init`` says which one was used."""
     key = activation_key(activation)
+    auto = init == AUTO
+    init = init_for(init, key)
     net = build_mlp(depth, width, init, init_scale, key, n_classes, seed)
     rng = make_rng(seed + 1)
     x = rng.standard_normal((batch, width))
@@ -119,6 +141,7 @@ def gradient_flow_stats(
     return GradientFlowStats(
         activation=key,
         init=init,
+        auto_init=auto,
         weight_grad_norms=np.array(
             [np.linalg.norm(net.layers[i].grads["weight"]) for i in lin_idx]
         ),
@@ -146,18 +169,19 @@ class GradientFlowExplorer(Explorer):
         self,
         depth: int = 10,
         width: int = 64,
-        init: str = "xavier",
+        init: str = AUTO,
         init_scale: float = 1.0,
         activation: str = "sigmoid",
         seed: int = 0,
     ) -> None:
         self.seed = seed
+        init_for(init, activation)  # a bad scheme fails here, with its message
         style = {"description_width": "initial"}
         controls = {
             "depth": widgets.IntSlider(value=depth, min=1, max=40, description="depth", style=style),
             "width": widgets.IntSlider(value=width, min=8, max=256, step=8, description="width",
                                        style=style),
-            "init": widgets.Dropdown(options=list(SCHEMES), value=init, description="init"),
+            "init": widgets.Dropdown(options=INIT_OPTIONS, value=init, description="init"),
             "init_scale": widgets.FloatSlider(value=init_scale, min=0.25, max=3.0, step=0.05,
                                               description="init scale", style=style),
             "activation": widgets.Dropdown(options=DROPDOWN_OPTIONS, value=activation_key(activation),
@@ -203,14 +227,15 @@ class GradientFlowExplorer(Explorer):
             top = float(np.quantile(np.concatenate([h.ravel() for h in s.activations]), 0.99))
             top = 2.0 ** np.ceil(np.log2(max(top, 1e-12)))
             h_range = (-0.05 * top, top)
-        return (s.activation, level(s.depth, _DEPTHS), decades, h_range)
+        # The exact depth: the heatmap has one row per layer and no empty rows above the last.
+        return (s.activation, s.depth, decades, h_range)
 
     def set_layout(self, key: tuple) -> None:
-        activation, depth_top, (lo, hi), (h_lo, h_hi) = key
-        self._ax_n.set_xlim(0.5, depth_top + 0.5)
+        activation, depth, (lo, hi), (h_lo, h_hi) = key
+        self._ax_n.set_xlim(0.5, depth + 0.5)
         self._ax_n.set_ylim(10.0**lo, 10.0**hi)
         self._ax_h.set_xlim(h_lo, h_hi)
-        self._ax_h.set_ylim(0.5, depth_top + 0.5)
+        self._ax_h.set_ylim(0.5, depth + 0.5)
         self._ax_h.set_xlabel(f"activation value h = {activation_label(activation)}(z)")
 
     def draw(self, s: GradientFlowStats) -> None:
@@ -228,9 +253,16 @@ class GradientFlowExplorer(Explorer):
         self._im.set_extent((lo, hi, 0.5, s.depth + 0.5))
 
     def describe(self, s: GradientFlowStats) -> str:
+        # Two lines: the network (depth L, init) and the gradients (loss ℒ), so L and ℒ never
+        # sit side by side; the last layer is named by its number.
+        why = (
+            f" (auto: the usual choice for {activation_label(s.activation)})" if s.auto_init else ""
+        )
+        last = str(s.depth).translate(_SUPERSCRIPT)
         return (
+            f"network: L = {s.depth} hidden layers, init <b>{_INIT_NAMES[s.init]}</b>{why}<br>"
             f"‖∂ℒ/∂h⁽¹⁾‖ = <b>{s.activation_grad_norms[0]:.3g}</b>, "
-            f"‖∂ℒ/∂h⁽ᴸ⁾‖ = <b>{s.activation_grad_norms[-1]:.3g}</b> (L = {s.depth}), "
+            f"‖∂ℒ/∂h⁽{last}⁾‖ = <b>{s.activation_grad_norms[-1]:.3g}</b>, "
             f"‖∂ℒ/∂W⁽¹⁾‖ = {s.weight_grad_norms[0]:.3g} &nbsp;·&nbsp; "
             f"{_verdict(s.first_to_last)}"
         )
@@ -239,7 +271,7 @@ class GradientFlowExplorer(Explorer):
 def gradient_flow_explorer(
     depth: int = 10,
     width: int = 64,
-    init: str = "xavier",
+    init: str = AUTO,
     init_scale: float = 1.0,
     activation: str = "sigmoid",
     seed: int = 0,
