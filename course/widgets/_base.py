@@ -16,7 +16,8 @@ import contextlib
 import html
 import io
 import time
-from collections import OrderedDict
+import weakref
+from collections import OrderedDict, deque
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ except ImportError:  # optional: without it updates are correct, just noisier in
     ThreadpoolController = None
 
 _MAX_BACKGROUNDS = 32  # cached layouts; each is one RGBA copy of the figure (< 1 MB)
+_HISTORY = 256  # updates remembered per explorer (a few floats each), for benchmarks
 
 
 def new_figure(width: float, height: float, dpi: int = 80) -> Figure:
@@ -81,11 +83,15 @@ class Explorer:
     ``compute`` (state → stats, no drawing), ``layout_key`` (stats → hashable), ``set_layout``
     (key → static parts of the figure), ``draw`` (stats → data artists) and ``describe`` (readout).
 
-    ``state`` is the dict of control values, ``stats`` the result of the last ``compute``, and
-    ``timings`` the seconds the last update spent computing, drawing and encoding.
+    ``state`` is the dict of control values, ``stats`` the result of the last ``compute``,
+    ``timings`` the seconds the last update spent computing, drawing, encoding and sending, and
+    ``history`` the same for recent updates, with wall-clock start and end (``time.time()``) so a
+    browser benchmark can line them up with key presses. ``Explorer.live()`` lists the explorers
+    alive in this process (the lectures display them without keeping a name).
     """
 
     title = ""
+    _live: weakref.WeakSet[Explorer] = weakref.WeakSet()
 
     def __init__(
         self, controls: dict[str, widgets.ValueWidget], fig: Figure, dynamic: Sequence[Artist]
@@ -97,10 +103,12 @@ class Explorer:
             a.set_animated(True)  # left out of full draws: they are blitted over the background
         self._backgrounds: OrderedDict[Hashable, Any] = OrderedDict()
         self._key: Hashable = object()
+        self._born = time.perf_counter()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.n_updates = 0
         self.timings: dict[str, float] = {}
+        self.history: deque[dict[str, float]] = deque(maxlen=_HISTORY)
         self.error: str | None = None
         self._paused = False
         rows = [
@@ -110,7 +118,13 @@ class Explorer:
         self.widget = widgets.VBox([*header, *rows, self.readout, self.image])
         for c in controls.values():
             c.observe(self._on_change, names="value")
+        Explorer._live.add(self)
         self.update()
+
+    @staticmethod
+    def live() -> list[Explorer]:
+        """Every explorer alive in this process, oldest first."""
+        return sorted(Explorer._live, key=lambda e: e._born)
 
     # what subclasses provide --------------------------------------------------------------------
     def compute(self, **state: Any) -> Any:
@@ -155,6 +169,7 @@ class Explorer:
 
     def update(self) -> None:
         """Recompute from the controls, redraw in place, and push a new PNG and readout."""
+        wall0 = time.time()
         t0 = time.perf_counter()
         with single_threaded_blas():
             self.stats = self.compute(**self.state)
@@ -172,8 +187,10 @@ class Explorer:
         self.readout.value = self.describe(self.stats)
         self.error = None
         self.n_updates += 1
-        self.timings = {"compute": t1 - t0, "draw": t2 - t1, "encode": t3 - t2,
-                        "total": time.perf_counter() - t0, "full_redraw": float(full)}  # fmt: skip
+        t4 = time.perf_counter()
+        self.timings = {"compute": t1 - t0, "draw": t2 - t1, "encode": t3 - t2, "send": t4 - t3,
+                        "total": t4 - t0, "full_redraw": float(full), "png_bytes": len(png)}  # fmt: skip
+        self.history.append({**self.timings, "start": wall0, "end": wall0 + (t4 - t0)})
 
     def redraw_full(self) -> bytes:
         """Draw the whole figure from scratch and return it as PNG (the slow path, for benchmarks
