@@ -237,7 +237,11 @@ def test_heatmap_has_a_row_per_layer_and_no_empty_band(flow: GradientFlowExplore
     for depth in (18, 7, 40):
         flow.set(activation="relu", init="auto", init_scale=1.0, depth=depth, width=64)
         ax = flow._ax_h
-        assert ax.get_ylim() == (0.5, depth + 0.5)
+        for ticks in (flow._x_ticks, flow._y_ticks):  # layer numbers on both panels
+            shown = ticks.shown
+            assert shown and 1 <= min(shown) and max(shown) <= depth and max(shown) > 0.6 * depth
+            np.testing.assert_allclose(ticks.positions(), (np.array(shown) - 0.5) / depth)
+        assert flow._ax_n.get_xlim() == (0.5, depth + 0.5)  # the norm plot's x axis: layers 1..L
         rgb = np.asarray(Image.open(BytesIO(flow.png)).convert("RGB")).astype(int)
         # The heatmap's inside, in pixels (y counted from the top of the PNG), a pixel in from
         # the frame. An empty band would be rows of the axes' white background.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import io
 import time
 import weakref
 from collections import OrderedDict, deque
@@ -26,7 +25,8 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
+
+from ._png import encode_png
 
 try:
     from threadpoolctl import ThreadpoolController
@@ -62,12 +62,8 @@ def single_threaded_blas() -> contextlib.AbstractContextManager:
 
 
 def canvas_png(fig: Figure) -> bytes:
-    """Encode what is on ``fig``'s Agg canvas now as PNG (no redraw). Compression level 1 keeps
-    encoding to a few milliseconds."""
-    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    """Encode what is on ``fig``'s Agg canvas now as PNG (no redraw)."""
+    return encode_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def level(x: float, levels: Sequence[float]) -> float:
@@ -142,6 +138,10 @@ class Explorer:
     def describe(self, stats: Any) -> str:
         raise NotImplementedError
 
+    def paint(self, pixels: np.ndarray) -> None:
+        """Optional: write ready-made pixels straight into the canvas (an (H, W, 4) uint8 view,
+        row 0 at the top), after the background is restored and before the data artists."""
+
     # the shared loop -----------------------------------------------------------------------------
     @property
     def state(self) -> dict[str, Any]:
@@ -178,6 +178,7 @@ class Explorer:
         self.draw(self.stats)
         canvas = self.fig.canvas
         canvas.restore_region(self._backgrounds[self._key])
+        self.paint(np.asarray(canvas.buffer_rgba()))
         for a in self.dynamic:
             self.fig.draw_artist(a)
         t2 = time.perf_counter()
@@ -199,6 +200,7 @@ class Explorer:
             a.set_animated(False)
         try:
             self.fig.canvas.draw()
+            self.paint(np.asarray(self.fig.canvas.buffer_rgba()))
             return canvas_png(self.fig)
         finally:
             for a in self.dynamic:

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib import colormaps
+from matplotlib.ticker import NullLocator
 
 from ..init import SCHEMES, make_rng
 from ..modules import Linear, Sequential, SoftmaxCrossEntropy
 from ._activations import DROPDOWN_OPTIONS, activation_key, activation_label, make_activation
 from ._base import Explorer, new_figure
+from ._ticks import LayerTicks
 
 _H_BINS = 40
 AUTO = "auto"
@@ -195,18 +197,27 @@ class GradientFlowExplorer(Explorer):
         (self._h_line,) = ax.semilogy([], [], "s--", color="C1", ms=3, label="‖∂ℒ/∂h⁽ˡ⁾‖")
         (self._s_line,) = ax.semilogy([], [], "^:", color="C0", ms=3, label="std of h⁽ˡ⁾")
         ax.set_xlabel("layer l (1 = next to the input)")
+        ax.xaxis.set_label_coords(0.5, -0.12)  # below the layer numbers
         ax.set_ylabel("norm / std (log scale)")
+        ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks made each new layout slow
         # Above the axes: the lines move, so no spot inside is reliably free.
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8, frameon=False)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # x runs over the layers 1..L exactly, like the heatmap's rows; the numbers move with L.
+        self._x_ticks = LayerTicks(ax, "x")
         ax = self._ax_h
-        self._im = ax.imshow(np.zeros((1, _H_BINS)), aspect="auto", origin="lower",
-                             cmap="magma", vmin=0.0, vmax=1.0, interpolation="nearest")  # fmt: skip
+        # The heatmap fills the axes whatever the depth (one row per layer, no empty band), so a
+        # depth change needs no new background: the layer numbers are drawn with the data. It is
+        # painted as ready-made pixels straight into the canvas (see paint): an AxesImage's
+        # resampling cost ~10 ms a frame, more than everything else drawn.
+        self._cmap = colormaps["magma"]
+        self._heat: tuple[int, int, np.ndarray] | None = None  # (left, top, RGBA pixels)
+        self._y_ticks = LayerTicks(ax, "y")
         ax.set_ylabel("layer l")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_label_coords(-0.09, 0.5)  # clear of the layer numbers
         ax.set_autoscale_on(False)  # limits come from set_layout, not from the image extent
         ax.set_title("histogram of h⁽ˡ⁾ per layer (colour: density in each row)", fontsize=10)
-        dynamic = [self._w_line, self._h_line, self._s_line, self._im]
+        dynamic = [self._w_line, self._h_line, self._s_line, *self._x_ticks.artists,
+                   *self._y_ticks.artists]  # fmt: skip
         super().__init__(controls, fig, dynamic)
 
     def compute(self, **state) -> GradientFlowStats:
@@ -227,15 +238,13 @@ class GradientFlowExplorer(Explorer):
             top = float(np.quantile(np.concatenate([h.ravel() for h in s.activations]), 0.99))
             top = 2.0 ** np.ceil(np.log2(max(top, 1e-12)))
             h_range = (-0.05 * top, top)
-        # The exact depth: the heatmap has one row per layer and no empty rows above the last.
-        return (s.activation, s.depth, decades, h_range)
+        # No depth here: both panels' layer axes are drawn with the data (LayerTicks).
+        return (s.activation, decades, h_range)
 
     def set_layout(self, key: tuple) -> None:
-        activation, depth, (lo, hi), (h_lo, h_hi) = key
-        self._ax_n.set_xlim(0.5, depth + 0.5)
+        activation, (lo, hi), (h_lo, h_hi) = key
         self._ax_n.set_ylim(10.0**lo, 10.0**hi)
         self._ax_h.set_xlim(h_lo, h_hi)
-        self._ax_h.set_ylim(0.5, depth + 0.5)
         self._ax_h.set_xlabel(f"activation value h = {activation_label(activation)}(z)")
 
     def draw(self, s: GradientFlowStats) -> None:
@@ -249,8 +258,29 @@ class GradientFlowExplorer(Explorer):
         # Scale each row by its second-highest bin (colours clip at 1), so ReLU's spike at 0 does
         # not hide the rest of the distribution.
         H /= np.maximum(np.sort(H, axis=1)[:, -2:-1], 1.0)
-        self._im.set_data(H)
-        self._im.set_extent((lo, hi, 0.5, s.depth + 0.5))
+        self._paste_heatmap(H)
+        self._ax_n.set_xlim(0.5, s.depth + 0.5)  # no ticks in the background: free to move
+        self._x_ticks.set_layers(s.depth)
+        self._y_ticks.set_layers(s.depth)
+
+    def _paste_heatmap(self, H: np.ndarray) -> None:
+        """Colour H (layers × bins, values in [0, 1]) and stretch it over the heatmap axes' pixels
+        inside the frame, nearest-neighbour, so each layer is a band of equal height; layer 1 at
+        the bottom."""
+        box = self._ax_h.get_window_extent()  # display pixels, y up from the bottom
+        fig_h = int(round(self.fig.bbox.height))
+        x0, x1 = int(np.ceil(box.x0)) + 1, int(np.floor(box.x1))
+        top, bottom = fig_h - int(np.floor(box.y1)), fig_h - int(np.ceil(box.y0)) - 1
+        rgba = self._cmap(np.clip(H, 0.0, 1.0), bytes=True)  # (layers, bins, 4)
+        h, w = bottom - top, x1 - x0
+        rows = (h - 1 - np.arange(h)) * H.shape[0] // h  # image rows run top-down
+        cols = np.arange(w) * H.shape[1] // w
+        self._heat = (x0, top, rgba[rows][:, cols])
+
+    def paint(self, pixels: np.ndarray) -> None:
+        if self._heat is not None:
+            x0, top, heat = self._heat
+            pixels[top : top + heat.shape[0], x0 : x0 + heat.shape[1]] = heat
 
     def describe(self, s: GradientFlowStats) -> str:
         # Two lines: the network (depth L, init) and the gradients (loss ℒ), so L and ℒ never
