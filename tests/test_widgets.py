@@ -252,6 +252,32 @@ def test_heatmap_has_a_row_per_layer_and_no_empty_band(flow: GradientFlowExplore
         assert not white_rows.any(), f"depth {depth}: {white_rows.sum()} empty pixel rows"
 
 
+def test_layer_histograms_match_numpy_histogram() -> None:
+    from course.widgets.gradient_flow import _H_BINS, _layer_histograms
+
+    rng = np.random.default_rng(5)
+    layers = [rng.normal(0.4, 0.5, (32, 16)) for _ in range(7)]
+    layers[2][0, :3] = (0.0, 1.0, 1.5)  # both edges and a value outside
+    got = _layer_histograms(layers, 0.0, 1.0)
+    want = [np.histogram(h, bins=_H_BINS, range=(0.0, 1.0))[0] for h in layers]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_rescaled_cached_network_equals_a_fresh_one() -> None:
+    # The explorer rescales cached draws instead of drawing again: same numbers as build_mlp.
+    for scale in (0.5, 1.7, 0.5):
+        stats = gradient_flow_stats(depth=4, width=16, init="he", init_scale=scale,
+                                    activation="relu", batch=8)  # fmt: skip
+        net = build_mlp(4, 16, "he", scale, "relu")
+        rng = np.random.default_rng(1)  # gradient_flow_stats draws its batch from seed + 1
+        x, labels = rng.standard_normal((8, 16)), rng.integers(0, 10, size=8)
+        loss = SoftmaxCrossEntropy()
+        assert loss(net(x), labels) == stats.loss
+        net.backward(loss.backward())
+        want = [np.linalg.norm(net.grads[f"{2 * i}.weight"]) for i in range(4)]
+        np.testing.assert_array_equal(stats.weight_grad_norms, want)
+
+
 # --- headless, the way nbclient and nbgrader run them ---------------------------------------------
 def test_explorers_run_in_a_kernel_with_no_frontend() -> None:
     nb = nbformat.v4.new_notebook()

@@ -13,6 +13,7 @@ h grows like sˡ while δ shrinks like s⁻ˡ, so ‖∂ℒ/∂W⁽ˡ⁾‖ can 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -20,7 +21,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.ticker import NullLocator
 
-from ..init import SCHEMES, make_rng
+from ..init import SCHEMES, init_std, make_rng
 from ..modules import Linear, Sequential, SoftmaxCrossEntropy
 from ._activations import DROPDOWN_OPTIONS, activation_key, activation_label, make_activation
 from ._base import Explorer, new_figure
@@ -72,6 +73,28 @@ def init_for(init: str, activation: str) -> str:
     return init
 
 
+def _check(depth, width, n_classes, init, init_scale, activation) -> tuple[str, float]:
+    """Validate the network's settings; return the init scheme ("auto" resolved) and scale."""
+    for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_classes", n_classes, 2)):
+        if not isinstance(v, int | np.integer) or v < lo:
+            raise ValueError(f"{name} must be an int >= {lo}; got {v!r}")
+    scale = float(init_scale)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"init_scale must be a positive number; got {init_scale!r}")
+    return init_for(init, activation), scale
+
+
+@functools.lru_cache(maxsize=4)
+def _network(depth: int, width: int, activation: str, n_classes: int, seed: int):
+    """A build_mlp network and its standard-normal weight draws, in build_mlp's order. A slider
+    move changes only the scale of the weights (Wᵢ = std · scale · Zᵢ, the same numbers
+    ``rng.normal(0, std · scale)`` gives), so the explorer rescales these instead of redrawing."""
+    net = build_mlp(depth, width, "lecun", 1.0, activation, n_classes, seed)
+    rng = make_rng(seed)
+    draws = [rng.standard_normal(m.params["weight"].shape) for m in net.layers[::2]]
+    return net, draws
+
+
 def build_mlp(
     depth: int,
     width: int,
@@ -85,13 +108,7 @@ def build_mlp(
 
     One generator draws every layer in order, so layer 1's weights stay the same as depth grows.
     """
-    for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_classes", n_classes, 2)):
-        if not isinstance(v, int | np.integer) or v < lo:
-            raise ValueError(f"{name} must be an int >= {lo}; got {v!r}")
-    init = init_for(init, activation)
-    scale = float(init_scale)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"init_scale must be a positive number; got {init_scale!r}")
+    init, scale = _check(depth, width, n_classes, init, init_scale, activation)
     rng = make_rng(seed)
     layers = []
     for _ in range(depth):
@@ -118,8 +135,12 @@ def gradient_flow_stats(
     ``stats.init`` says which one was used."""
     key = activation_key(activation)
     auto = init == AUTO
-    init = init_for(init, key)
-    net = build_mlp(depth, width, init, init_scale, key, n_classes, seed)
+    init, scale = _check(depth, width, n_classes, init, init_scale, key)
+    net, draws = _network(int(depth), int(width), key, int(n_classes), int(seed))
+    for lin, z in zip(net.layers[::2], draws, strict=True):
+        np.multiply(z, scale * init_std(init, lin.in_features, lin.out_features),
+                    out=lin.params["weight"])  # fmt: skip
+        lin.zero_grad()
     rng = make_rng(seed + 1)
     x = rng.standard_normal((batch, width))
     labels = rng.integers(0, n_classes, size=batch)
@@ -134,9 +155,10 @@ def gradient_flow_stats(
     loss = loss_fn(h, labels)
     grad = loss_fn.backward()
     grad_h = {}
-    for i in reversed(range(len(net.layers))):
+    for i in reversed(range(1, len(net.layers))):
         grad_h[i] = grad  # ∂ℒ/∂(output of layer i)
         grad = net.layers[i].backward(grad)
+    net.layers[0].backward(grad, input_grad=False)  # nobody looks at ∂ℒ/∂x
 
     act_idx = range(1, 2 * depth, 2)  # activation modules sit at odd positions
     lin_idx = range(0, 2 * depth, 2)
@@ -152,6 +174,17 @@ def gradient_flow_stats(
         activations=[hs[i] for i in act_idx],
         loss=float(loss),
     )
+
+
+def _layer_histograms(activations: list[np.ndarray], lo: float, hi: float) -> np.ndarray:
+    """Counts of each layer's values in _H_BINS equal bins over [lo, hi] (like np.histogram per
+    layer: the top edge belongs to the last bin, values outside are left out), in one bincount."""
+    depth = len(activations)
+    t = (np.stack(activations).reshape(depth, -1) - lo) * (_H_BINS / (hi - lo))
+    inside = (t >= 0) & (t <= _H_BINS)
+    k = np.minimum(t, _H_BINS - 1).astype(np.intp) + (np.arange(depth) * _H_BINS)[:, None]
+    counts = np.bincount(k[inside], minlength=depth * _H_BINS)
+    return counts.reshape(depth, _H_BINS).astype(np.float64)
 
 
 def _verdict(ratio: float) -> str:
@@ -252,9 +285,7 @@ class GradientFlowExplorer(Explorer):
         series = (s.weight_grad_norms, s.activation_grad_norms, s.activation_std)
         for line, y in zip((self._w_line, self._h_line, self._s_line), series, strict=True):
             line.set_data(layers, np.maximum(y, _TINY))
-        lo, hi = self._ax_h.get_xlim()
-        rows = [np.histogram(h, bins=_H_BINS, range=(lo, hi))[0] for h in s.activations]
-        H = np.array(rows, dtype=float)
+        H = _layer_histograms(s.activations, *self._ax_h.get_xlim())
         # Scale each row by its second-highest bin (colours clip at 1), so ReLU's spike at 0 does
         # not hide the rest of the distribution.
         H /= np.maximum(np.sort(H, axis=1)[:, -2:-1], 1.0)
