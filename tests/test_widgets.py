@@ -278,6 +278,33 @@ def test_rescaled_cached_network_equals_a_fresh_one() -> None:
         np.testing.assert_array_equal(stats.weight_grad_norms, want)
 
 
+def _pixels(png: bytes) -> np.ndarray:
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize(
+    "make, moves",
+    [
+        (saturation_explorer, [("weight_scale", 1.1), ("weight_scale", 1.2), ("bias", 0.5)]),
+        (gradient_flow_explorer, [("init_scale", 1.05), ("init_scale", 1.1), ("depth", 11),
+                                  ("depth", 12), ("init_scale", 1.15), ("activation", "relu")]),
+    ],
+)  # fmt: skip
+def test_fast_frames_equal_a_full_redraw(make, moves) -> None:
+    # Every shortcut (cached backgrounds, reused tick strips, painted heatmap) must give the
+    # picture a from-scratch draw of the same state gives.
+    e = make()
+    for control, value in moves:
+        e.controls[control].value = value
+        fast, full = _pixels(e.png), _pixels(e.redraw_full())
+        differ = int((np.abs(fast - full).sum(axis=2) > 30).sum())
+        assert differ <= 0.0005 * fast[..., 0].size, f"{control}={value}: {differ} pixels differ"
+
+
 # --- headless, the way nbclient and nbgrader run them ---------------------------------------------
 def test_explorers_run_in_a_kernel_with_no_frontend() -> None:
     nb = nbformat.v4.new_notebook()

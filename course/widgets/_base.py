@@ -138,6 +138,11 @@ class Explorer:
     def describe(self, stats: Any) -> str:
         raise NotImplementedError
 
+    def blit(self) -> None:
+        """Draw the data artists over the restored background (subclasses may reuse pixels)."""
+        for a in self.dynamic:
+            self.fig.draw_artist(a)
+
     def paint(self, pixels: np.ndarray) -> None:
         """Optional: write ready-made pixels straight into the canvas (an (H, W, 4) uint8 view,
         row 0 at the top), after the background is restored and before the data artists."""
@@ -179,8 +184,7 @@ class Explorer:
         canvas = self.fig.canvas
         canvas.restore_region(self._backgrounds[self._key])
         self.paint(np.asarray(canvas.buffer_rgba()))
-        for a in self.dynamic:
-            self.fig.draw_artist(a)
+        self.blit()
         t2 = time.perf_counter()
         png = canvas_png(self.fig)
         t3 = time.perf_counter()

@@ -8,11 +8,15 @@ placed at the centre of each layer's slot: layer l of L sits at (l − ½) / L a
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import TICKDOWN, TICKLEFT
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
 
 _POOL = 12  # at most this many labels; MaxNLocator(nbins=6) never asks for more
 
@@ -23,7 +27,8 @@ class LayerTicks:
     def __init__(self, ax: Axes, axis: str, fontsize: float = 9.0) -> None:
         if axis not in ("x", "y"):
             raise ValueError(f"LayerTicks expected axis 'x' or 'y'; got {axis!r}")
-        self.axis = axis
+        self.axis, self.ax = axis, ax
+        self._saved: tuple[Hashable, object] | None = None
         if axis == "x":
             ax.set_xticks([])
             marker, where = TICKDOWN, dict(ha="center", va="top")
@@ -35,7 +40,7 @@ class LayerTicks:
         offset = (0.0, -0.03) if axis == "x" else (-0.02, 0.0)
         self.labels = [ax.text(*offset, "", transform=ax.transAxes, fontsize=fontsize, **where)
                        for _ in range(_POOL)]  # fmt: skip
-        self.shown: list[int] = []
+        self.n, self.shown = 0, []
 
     @property
     def artists(self) -> list[Artist]:
@@ -46,7 +51,7 @@ class LayerTicks:
         ticks = [
             int(v) for v in MaxNLocator(nbins=6, integer=True).tick_values(1, n) if 1 <= v <= n
         ]
-        self.shown = ticks[:_POOL]
+        self.n, self.shown = n, ticks[:_POOL]
         pos = [(v - 0.5) / n for v in self.shown]
         zeros = np.zeros(len(pos))
         self.marks.set_data((pos, zeros) if self.axis == "x" else (zeros, pos))
@@ -56,6 +61,27 @@ class LayerTicks:
                 text.set_text(str(self.shown[i]))
                 x, y = text.get_position()
                 text.set_position((pos[i], y) if self.axis == "x" else (x, pos[i]))
+
+    def blit(self, fig: Figure, key: Hashable) -> None:
+        """Draw the ticks, or, if the layers and the background ``key`` are those of the last
+        draw, put back that draw's pixels (text rendering was most of a frame's drawing time).
+        The saved strip stops at the axes' frame, so it never holds stale data from inside."""
+        canvas = fig.canvas
+        state = (key, self.n)  # the labels and where they sit depend on n alone
+        if self._saved is not None and self._saved[0] == state:
+            canvas.restore_region(self._saved[1])
+            return
+        for a in self.artists:
+            fig.draw_artist(a)
+        renderer = canvas.get_renderer()
+        box = Bbox.union([a.get_window_extent(renderer) for a in self.artists if a.get_visible()])
+        x0, y0, x1, y1 = box.padded(2).extents
+        inner = self.ax.get_window_extent(renderer)
+        if self.axis == "x":
+            y1 = min(y1, inner.y0)
+        else:
+            x1 = min(x1, inner.x0)
+        self._saved = (state, canvas.copy_from_bbox(Bbox([[x0, y0], [x1, y1]])))
 
     def positions(self) -> list[float]:
         """Where the shown labels sit along the axis, in axes coordinates (for tests)."""

@@ -308,6 +308,13 @@ class GradientFlowExplorer(Explorer):
         cols = np.arange(w) * H.shape[1] // w
         self._heat = (x0, top, rgba[rows][:, cols])
 
+    def blit(self) -> None:
+        # Ticks first: their saved strips end at the frames, the data is drawn after them.
+        self._x_ticks.blit(self.fig, self._key)
+        self._y_ticks.blit(self.fig, self._key)
+        for line in (self._w_line, self._h_line, self._s_line):
+            self.fig.draw_artist(line)
+
     def paint(self, pixels: np.ndarray) -> None:
         if self._heat is not None:
             x0, top, heat = self._heat
