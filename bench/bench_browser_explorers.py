@@ -132,6 +132,9 @@ def report(name: str, pairs: list, history: list[dict]) -> bool:
         full = sum(int(h["full_redraw"]) for h in k)
         print(f"kernel update (same presses): median {fmt_seconds(kt)} "
               f"({len(k)} of {len(lat)} matched; {full} drew a new layout; PNG {png / 1e3:.0f} kB)")  # fmt: skip
+        phases = ", ".join(f"{ph} {fmt_seconds(statistics.median(h[ph] for h in k))}"
+                           for ph in ("compute", "draw", "encode", "send") if ph in k[0])  # fmt: skip
+        print(f"  kernel phases (medians): {phases}")
         print(f"  press → kernel callback starts: median {fmt_seconds(to_k)}; "
               f"callback ends → picture painted: median {fmt_seconds(back)}")  # fmt: skip
         print(ratio_line(f"browser_{name}_vs_kernel", med / kt,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, NullLocator
 
 from ..init import SCHEMES, init_std, make_rng
 from ..modules import Linear, Sequential, SoftmaxCrossEntropy
@@ -187,6 +187,11 @@ def _layer_histograms(activations: list[np.ndarray], lo: float, hi: float) -> np
     return counts.reshape(depth, _H_BINS).astype(np.float64)
 
 
+def _power_of_ten(v: float, _pos: object = None) -> str:
+    """Tick label 10ⁿ for a power of ten, in Unicode superscripts."""
+    return "10" + str(int(round(np.log10(v)))).translate(_SUPERSCRIPT).replace("-", "⁻")
+
+
 def _verdict(ratio: float) -> str:
     if ratio < 0.1:
         return f"vanishing: layer 1 gets {1 / max(ratio, _TINY):.3g}× less gradient than layer L"
@@ -233,6 +238,8 @@ class GradientFlowExplorer(Explorer):
         ax.xaxis.set_label_coords(0.5, -0.12)  # below the layer numbers
         ax.set_ylabel("norm / std (log scale)")
         ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks made each new layout slow
+        # 10⁻³ in Unicode, not mathtext: parsing "$10^{-3}$" was a third of a new layout's time.
+        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
         # Above the axes: the lines move, so no spot inside is reliably free.
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8, frameon=False)
         # x runs over the layers 1..L exactly, like the heatmap's rows; the numbers move with L.
@@ -262,7 +269,9 @@ class GradientFlowExplorer(Explorer):
         lo, hi = (finite.min(), finite.max()) if finite.size else (-3.0, 0.0)
         # y-limits snap to whole multiples of 3 decades, x-limits to a few depths, the ReLU
         # histogram range to powers of 2, so most slider moves reuse a cached background.
-        decades = (3 * int(np.floor(lo / 3)), 3 * int(np.ceil(hi / 3 + 1e-9)))
+        # Far down (vanishing), the bottom snaps to 6 decades: fewer new layouts as depth grows.
+        step = 3 if lo >= -6 else 6
+        decades = (step * int(np.floor(lo / step)), 3 * int(np.ceil(hi / 3 + 1e-9)))
         if s.activation == "sigmoid":
             h_range = (0.0, 1.0)
         elif s.activation == "tanh":
