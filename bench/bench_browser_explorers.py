@@ -59,10 +59,22 @@ INSTALL_JS = """(img) => {
   img.__benchObserver.observe(img, {attributes: true, attributeFilter: ['src']});
 }"""
 
+# Each slider starts from the lecture's own settings: the explorers are put back between sliders.
+# The lecture displays its explorers without naming them: find them among the live objects.
+KERNEL_SAVE = """
+import gc
+from course.widgets._base import Explorer
+_bench_explorers = [o for o in gc.get_objects() if isinstance(o, Explorer)]
+_bench_defaults = [(e, e.state) for e in _bench_explorers]
+"""
+KERNEL_RESET = """
+for _e, _state in _bench_defaults:
+    _e.set(**_state)
+"""
 KERNEL_HISTORY = """
 import json
-from course.widgets._base import Explorer
-print(json.dumps({type(e).__name__: list(e.history) for e in Explorer.live()}))
+print(json.dumps({type(e).__name__: list(getattr(e, "history", []))
+                  for e in _bench_explorers}))
 """
 EXPLORER_CLASS = {"saturation": "SaturationExplorer", "gradient_flow": "GradientFlowExplorer"}
 
@@ -177,15 +189,15 @@ def main() -> int:
                 explorer_box(page, box_label).wait_for(state="attached", timeout=90_000)
             wait_idle(lab, LECTURE, timeout=120, steady=1.5)
             print(f"lecture ran in the browser in {time.perf_counter() - t_start:.0f} s")
-            runs = []
-            for name, box_label, slider, start in SLIDERS:
-                box = explorer_box(page, box_label)
-                runs.append((name, slider, *measure(page, box, slider, start, presses)))
             client = kernel_client(lab, LECTURE)
             try:
+                run_in_kernel(client, KERNEL_SAVE)
+                runs = []
+                for name, box_label, slider, start in SLIDERS:
+                    run_in_kernel(client, KERNEL_RESET)
+                    box = explorer_box(page, box_label)
+                    runs.append((name, slider, *measure(page, box, slider, start, presses)))
                 histories = json.loads(run_in_kernel(client, KERNEL_HISTORY))
-            except RuntimeError:
-                histories = {}
             finally:
                 client.stop_channels()
         finally:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import html
 import time
-import weakref
 from collections import OrderedDict, deque
 from collections.abc import Hashable, Sequence
 from typing import Any
@@ -82,12 +81,10 @@ class Explorer:
     ``state`` is the dict of control values, ``stats`` the result of the last ``compute``,
     ``timings`` the seconds the last update spent computing, drawing, encoding and sending, and
     ``history`` the same for recent updates, with wall-clock start and end (``time.time()``) so a
-    browser benchmark can line them up with key presses. ``Explorer.live()`` lists the explorers
-    alive in this process (the lectures display them without keeping a name).
+    browser benchmark can line them up with key presses.
     """
 
     title = ""
-    _live: weakref.WeakSet[Explorer] = weakref.WeakSet()
 
     def __init__(
         self, controls: dict[str, widgets.ValueWidget], fig: Figure, dynamic: Sequence[Artist]
@@ -99,7 +96,6 @@ class Explorer:
             a.set_animated(True)  # left out of full draws: they are blitted over the background
         self._backgrounds: OrderedDict[Hashable, Any] = OrderedDict()
         self._key: Hashable = object()
-        self._born = time.perf_counter()
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.n_updates = 0
@@ -114,13 +110,7 @@ class Explorer:
         self.widget = widgets.VBox([*header, *rows, self.readout, self.image])
         for c in controls.values():
             c.observe(self._on_change, names="value")
-        Explorer._live.add(self)
         self.update()
-
-    @staticmethod
-    def live() -> list[Explorer]:
-        """Every explorer alive in this process, oldest first."""
-        return sorted(Explorer._live, key=lambda e: e._born)
 
     # what subclasses provide --------------------------------------------------------------------
     def compute(self, **state: Any) -> Any:
