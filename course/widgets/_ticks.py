@@ -29,6 +29,7 @@ class LayerTicks:
             raise ValueError(f"LayerTicks expected axis 'x' or 'y'; got {axis!r}")
         self.axis, self.ax = axis, ax
         self._saved: tuple[Hashable, object] | None = None
+        self._glyphs: dict[str, tuple[int, int, np.ndarray]] = {}  # label → offset, pixels
         if axis == "x":
             ax.set_xticks([])
             marker, where = TICKDOWN, dict(ha="center", va="top")
@@ -52,7 +53,11 @@ class LayerTicks:
             int(v) for v in MaxNLocator(nbins=6, integer=True).tick_values(1, n) if 1 <= v <= n
         ]
         self.n, self.shown = n, ticks[:_POOL]
-        pos = [(v - 0.5) / n for v in self.shown]
+        # Each label sits on a whole pixel, so the same label always renders to the same pixels
+        # (see blit), and a tick is never more than half a pixel from its row's centre.
+        box = self.ax.get_window_extent()
+        start, length = (box.x0, box.width) if self.axis == "x" else (box.y0, box.height)
+        pos = [(round(start + (v - 0.5) / n * length) - start) / length for v in self.shown]
         zeros = np.zeros(len(pos))
         self.marks.set_data((pos, zeros) if self.axis == "x" else (zeros, pos))
         for i, text in enumerate(self.labels):
@@ -71,17 +76,47 @@ class LayerTicks:
         if self._saved is not None and self._saved[0] == state:
             canvas.restore_region(self._saved[1])
             return
-        for a in self.artists:
-            fig.draw_artist(a)
+        fig.draw_artist(self.marks)
         renderer = canvas.get_renderer()
-        box = Bbox.union([a.get_window_extent(renderer) for a in self.artists if a.get_visible()])
-        x0, y0, x1, y1 = box.padded(2).extents
+        boxes = [self.marks.get_window_extent(renderer), *self._draw_labels(fig)]
+        x0, y0, x1, y1 = Bbox.union(boxes).padded(2).extents
         inner = self.ax.get_window_extent(renderer)
         if self.axis == "x":
             y1 = min(y1, inner.y0)
         else:
             x1 = min(x1, inner.x0)
         self._saved = (state, canvas.copy_from_bbox(Bbox([[x0, y0], [x1, y1]])))
+
+    def _draw_labels(self, fig: Figure) -> list[Bbox]:
+        """Draw each label, or paste the pixels it rendered to last time: a label is the same
+        bitmap wherever it goes, and anchors on whole pixels keep the rounding the same.
+        Returns where the labels went (display pixels)."""
+        canvas = fig.canvas
+        buf = np.asarray(canvas.buffer_rgba())
+        height = buf.shape[0]
+        boxes = []
+        for text in self.labels:
+            if not text.get_visible():
+                continue
+            ax_x, ax_y = text.get_transform().transform(text.get_position())
+            bx, by = round(ax_x), round(ax_y)
+            cached = self._glyphs.get(text.get_text())
+            if cached is None:
+                fig.draw_artist(text)
+                bb = text.get_window_extent(canvas.get_renderer())
+                x0, y0 = int(np.floor(bb.x0)) - 1, int(np.floor(bb.y0)) - 1
+                x1, y1 = int(np.ceil(bb.x1)) + 1, int(np.ceil(bb.y1)) + 1
+                block = buf[height - y1 : height - y0, x0:x1].copy()
+                cached = self._glyphs[text.get_text()] = (x0 - bx, y0 - by, block)
+                pasted = False
+            else:
+                pasted = True
+            dx, dy, block = cached
+            (h, w), left, bottom = block.shape[:2], bx + dx, by + dy
+            if pasted:
+                buf[height - bottom - h : height - bottom, left : left + w] = block
+            boxes.append(Bbox([[left, bottom], [left + w, bottom + h]]))
+        return boxes
 
     def positions(self) -> list[float]:
         """Where the shown labels sit along the axis, in axes coordinates (for tests)."""

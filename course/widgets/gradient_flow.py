@@ -1,10 +1,6 @@
 """Gradient-flow explorer: does the gradient survive the trip back through a deep MLP?
 
-The network is Sequential(Linear, g, Linear, g, ..., Linear → n_classes) with ``depth`` hidden
-layers, freshly initialised by course.init. One batch goes forward and the softmax cross-entropy
-of random labels goes backward. By the chain rule ∂ℒ/∂h⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀ (g′(z⁽ˡ⁾) ⊙ ∂ℒ/∂h⁽ˡ⁾), so each
-layer multiplies the backpropagated gradient by roughly (weight std · √width) · E[g′]-ish: below
-1 it vanishes geometrically with depth, above 1 it explodes.
+The network and its numbers come from :mod:`course.widgets.deep_mlp`; this file draws them.
 
 The verdict uses ‖∂ℒ/∂h⁽ˡ⁾‖, the signal backprop passes down. The weight gradients
 ∂ℒ/∂W⁽ˡ⁾ = δ⁽ˡ⁾ᵀ h⁽ˡ⁻¹⁾ also carry the forward activations: in a ReLU net scaled by s per layer,
@@ -13,167 +9,32 @@ h grows like sˡ while δ shrinks like s⁻ˡ, so ‖∂ℒ/∂W⁽ˡ⁾‖ can 
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-
 import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from ..init import SCHEMES, init_std, make_rng
-from ..modules import Linear, Sequential, SoftmaxCrossEntropy
-from ._activations import DROPDOWN_OPTIONS, activation_key, activation_label, make_activation
+from ._activations import DROPDOWN_OPTIONS, activation_key, activation_label
 from ._base import Explorer, new_figure
 from ._ticks import LayerTicks
+from .deep_mlp import (
+    AUTO,
+    DEFAULT_INIT,
+    TINY,
+    GradientFlowStats,
+    build_mlp,
+    gradient_flow_stats,
+    init_for,
+)
+
+__all__ = ["AUTO", "DEFAULT_INIT", "GradientFlowExplorer", "GradientFlowStats", "build_mlp",
+           "gradient_flow_explorer", "gradient_flow_stats", "init_for"]  # fmt: skip
 
 _H_BINS = 40
-AUTO = "auto"
 INIT_OPTIONS = [("auto: suits the activation", AUTO), ("He", "he"), ("Xavier", "xavier"),
                 ("LeCun", "lecun")]  # fmt: skip
 _INIT_NAMES = dict((key, label) for label, key in INIT_OPTIONS)
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-# The scheme each activation is usually paired with: He keeps a ReLU net's variance (half the
-# units are off, so twice the weight variance); Xavier balances it for σ and tanh.
-DEFAULT_INIT = {"relu": "he", "leaky_relu": "he", "sigmoid": "xavier", "tanh": "xavier"}
-_TINY = 1e-300  # floor for log-scale plotting of exactly-zero norms (all units dead)
-
-
-@dataclass(frozen=True)
-class GradientFlowStats:
-    """Per hidden layer l = 1..depth: weight-gradient norms, activation-gradient norms, activations."""
-
-    activation: str
-    init: str  # the scheme used ("auto" resolved)
-    auto_init: bool  # True when the scheme was chosen for the activation
-    weight_grad_norms: np.ndarray  # ‖∂ℒ/∂W⁽ˡ⁾‖_F, shape (depth,)
-    activation_grad_norms: np.ndarray  # ‖∂ℒ/∂h⁽ˡ⁾‖_F, shape (depth,)
-    activation_std: np.ndarray  # std of h⁽ˡ⁾, shape (depth,)
-    activations: list[np.ndarray]  # h⁽ˡ⁾, each (batch, width)
-    loss: float
-
-    @property
-    def depth(self) -> int:
-        return len(self.weight_grad_norms)
-
-    @property
-    def first_to_last(self) -> float:
-        """‖∂ℒ/∂h⁽¹⁾‖ / ‖∂ℒ/∂h⁽ᴸ⁾‖: ≪ 1 means the gradient vanishes on its way down, ≫ 1 explodes."""
-        a = self.activation_grad_norms
-        return float(a[0] / max(a[-1], _TINY))
-
-
-def init_for(init: str, activation: str) -> str:
-    """The weight-init scheme to use: ``init`` itself, or for "auto" the usual one for the
-    activation (He for the ReLU family, Xavier for sigmoid and tanh)."""
-    if init == AUTO:
-        return DEFAULT_INIT[activation_key(activation)]
-    if init not in SCHEMES:
-        raise ValueError(f"unknown init scheme {init!r}; expected {AUTO!r} or one of {SCHEMES}")
-    return init
-
-
-def _check(depth, width, n_classes, init, init_scale, activation) -> tuple[str, float]:
-    """Validate the network's settings; return the init scheme ("auto" resolved) and scale."""
-    for name, v, lo in (("depth", depth, 1), ("width", width, 1), ("n_classes", n_classes, 2)):
-        if not isinstance(v, int | np.integer) or v < lo:
-            raise ValueError(f"{name} must be an int >= {lo}; got {v!r}")
-    scale = float(init_scale)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"init_scale must be a positive number; got {init_scale!r}")
-    return init_for(init, activation), scale
-
-
-@functools.lru_cache(maxsize=4)
-def _network(depth: int, width: int, activation: str, n_classes: int, seed: int):
-    """A build_mlp network and its standard-normal weight draws, in build_mlp's order. A slider
-    move changes only the scale of the weights (Wᵢ = std · scale · Zᵢ, the same numbers
-    ``rng.normal(0, std · scale)`` gives), so the explorer rescales these instead of redrawing."""
-    net = build_mlp(depth, width, "lecun", 1.0, activation, n_classes, seed)
-    rng = make_rng(seed)
-    draws = [rng.standard_normal(m.params["weight"].shape) for m in net.layers[::2]]
-    return net, draws
-
-
-def build_mlp(
-    depth: int,
-    width: int,
-    init: str = AUTO,
-    init_scale: float = 1.0,
-    activation: str = "sigmoid",
-    n_classes: int = 10,
-    seed: int = 0,
-) -> Sequential:
-    """Sequential of ``depth`` (Linear(width, width) + activation) blocks and a Linear output layer.
-
-    One generator draws every layer in order, so layer 1's weights stay the same as depth grows.
-    """
-    init, scale = _check(depth, width, n_classes, init, init_scale, activation)
-    rng = make_rng(seed)
-    layers = []
-    for _ in range(depth):
-        layers += [Linear(width, width, init=init, rng=rng, init_scale=scale),
-                   make_activation(activation)]  # fmt: skip
-    layers.append(Linear(width, n_classes, init=init, rng=rng, init_scale=scale))
-    return Sequential(*layers)
-
-
-def gradient_flow_stats(
-    depth: int = 10,
-    width: int = 64,
-    init: str = AUTO,
-    init_scale: float = 1.0,
-    activation: str = "sigmoid",
-    *,
-    batch: int = 128,
-    n_classes: int = 10,
-    seed: int = 0,
-) -> GradientFlowStats:
-    """Forward a standard-normal batch with random labels, backprop the loss, and measure each layer.
-
-    ``init="auto"`` picks the scheme that suits the activation (He for ReLU, Xavier for σ/tanh);
-    ``stats.init`` says which one was used."""
-    key = activation_key(activation)
-    auto = init == AUTO
-    init, scale = _check(depth, width, n_classes, init, init_scale, key)
-    net, draws = _network(int(depth), int(width), key, int(n_classes), int(seed))
-    for lin, z in zip(net.layers[::2], draws, strict=True):
-        np.multiply(z, scale * init_std(init, lin.in_features, lin.out_features),
-                    out=lin.params["weight"])  # fmt: skip
-        lin.zero_grad()
-    rng = make_rng(seed + 1)
-    x = rng.standard_normal((batch, width))
-    labels = rng.integers(0, n_classes, size=batch)
-    loss_fn = SoftmaxCrossEntropy()
-
-    # Sequential's own loops, unrolled so we can keep every h⁽ˡ⁾ and ∂ℒ/∂h⁽ˡ⁾ along the way.
-    hs = []
-    h = x
-    for m in net.layers:
-        h = m(h)
-        hs.append(h)
-    loss = loss_fn(h, labels)
-    grad = loss_fn.backward()
-    grad_h = {}
-    for i in reversed(range(1, len(net.layers))):
-        grad_h[i] = grad  # ∂ℒ/∂(output of layer i)
-        grad = net.layers[i].backward(grad)
-    net.layers[0].backward(grad, input_grad=False)  # nobody looks at ∂ℒ/∂x
-
-    act_idx = range(1, 2 * depth, 2)  # activation modules sit at odd positions
-    lin_idx = range(0, 2 * depth, 2)
-    return GradientFlowStats(
-        activation=key,
-        init=init,
-        auto_init=auto,
-        weight_grad_norms=np.array(
-            [np.linalg.norm(net.layers[i].grads["weight"]) for i in lin_idx]
-        ),
-        activation_grad_norms=np.array([np.linalg.norm(grad_h[i]) for i in act_idx]),
-        activation_std=np.array([hs[i].std() for i in act_idx]),
-        activations=[hs[i] for i in act_idx],
-        loss=float(loss),
-    )
 
 
 def _layer_histograms(activations: list[np.ndarray], lo: float, hi: float) -> np.ndarray:
@@ -194,7 +55,7 @@ def _power_of_ten(v: float, _pos: object = None) -> str:
 
 def _verdict(ratio: float) -> str:
     if ratio < 0.1:
-        return f"vanishing: layer 1 gets {1 / max(ratio, _TINY):.3g}× less gradient than layer L"
+        return f"vanishing: layer 1 gets {1 / max(ratio, TINY):.3g}× less gradient than layer L"
     if ratio > 10:
         return f"exploding: layer 1 gets {ratio:.3g}× more gradient than layer L"
     return "roughly level: every layer gets a gradient of similar size"
@@ -293,7 +154,7 @@ class GradientFlowExplorer(Explorer):
         layers = np.arange(1, s.depth + 1)
         series = (s.weight_grad_norms, s.activation_grad_norms, s.activation_std)
         for line, y in zip((self._w_line, self._h_line, self._s_line), series, strict=True):
-            line.set_data(layers, np.maximum(y, _TINY))
+            line.set_data(layers, np.maximum(y, TINY))
         H = _layer_histograms(s.activations, *self._ax_h.get_xlim())
         # Scale each row by its second-highest bin (colours clip at 1), so ReLU's spike at 0 does
         # not hide the rest of the distribution.
