@@ -1,19 +1,15 @@
-"""A real JupyterLab and a real chromium for browser benchmarks (the setup of tests/test_browser.py).
+"""A real JupyterLab and a real chromium for browser benchmarks: tests/test_browser.py's setup.
 
-:func:`jupyterlab` serves a temporary copy of ``lectures/`` on a free loopback port, in its own
-process group (ended on exit), with fresh settings (no "Jupyter news" toast) and a runtime folder
-of its own, so :func:`kernel_client` can reach a notebook's kernel through its connection file.
+:func:`jupyterlab` runs that test's ``lab`` fixture (a temporary copy of ``lectures/`` on a free
+loopback port, its own process group, fresh settings, a runtime folder of its own), so that
+:func:`kernel_client` can reach a notebook's kernel through its connection file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
-import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -22,14 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-# One set of browser helpers: the test's port finder, server and kernel waits and chromium flags.
-from test_browser import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    _free_port,
-    _wait_for_server,
-    _wait_kernel_idle,
-)
+# One browser setup: the test's fixture, waits and chromium flags.
+import test_browser  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_FLAGS, _wait_kernel_idle  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 __all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "Lab", "jupyterlab", "kernel_client", "wait_kernel_idle"]
@@ -46,50 +37,28 @@ class Lab:
         return f"{self.base}/lab/tree/{notebook}?token={self.token}"
 
 
+class _TmpFactory:
+    """What the test's fixture asks of pytest's tmp_path_factory: ``mktemp(name)``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def mktemp(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir()
+        return path
+
+
 @contextlib.contextmanager
 def jupyterlab() -> Iterator[Lab]:
+    """Run tests/test_browser.py's own ``lab`` fixture (one setup for the test and the bench)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_lab_"))
+    fixture = test_browser.lab.__wrapped__(_TmpFactory(tmp))
     try:
-        shutil.copytree(ROOT / "lectures", tmp / "root" / "lectures")
-        settings = tmp / "settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False})
-        )
-        env = dict(os.environ)
-        env.pop("MPLBACKEND", None)
-        env.update(
-            PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-            PYTHONPATH=f"{ROOT}{os.pathsep}{env.get('PYTHONPATH', '')}",
-            JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
-            JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-            JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-        )
-        port, token = _free_port(), secrets.token_hex(16)
-        log = tmp / "lab.log"
-        with open(log, "w") as out:
-            proc = subprocess.Popen(
-                [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-                 "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
-                 f"--ServerApp.root_dir={tmp / 'root'}", "--ServerApp.terminals_enabled=False",
-                 "--allow-root"],
-                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-            )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for_server(f"{base}/api/status?token={token}", proc, log)
-            yield Lab(base, token, tmp / "runtime")
-        finally:
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(proc.pid, sig)  # the server and the kernels it started
-                    proc.wait(timeout=wait)
-                    break
-                except ProcessLookupError:
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+        base, token = next(fixture)
+        yield Lab(base, token, tmp / "lab" / "runtime")
     finally:
+        fixture.close()  # its finally: ends the server's process group
         shutil.rmtree(tmp, ignore_errors=True)
 
 
