@@ -61,6 +61,21 @@ def test_training_bench_quick():
 
 
 @pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium")
+def test_browser_explorers_bench_quick():
+    """Two key presses per slider in a real browser: every press is paired with a painted picture
+    and a kernel update, and the RATIO lines come out (no timing is asserted)."""
+    r = run("bench_browser_explorers.py", "--presses", "2", timeout=400)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    found = ratios(r.stdout)
+    for name in ("saturation_weight_scale", "gradient_flow_depth", "gradient_flow_init_scale"):
+        assert f"browser_{name}_median_vs_150ms" in found, r.stdout
+        assert f"browser_{name}_vs_kernel" in found, r.stdout  # kernel updates were matched
+    assert r.stdout.count("2 of 2 matched") == 3, r.stdout
+
+
+@pytest.mark.slow
 def test_autograde_benches_quick():
     """Both autograde benchmarks run end to end and print their ratios (the class one grades
     20 students through the instructor's command and plain nbgrader)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import autograd.numpy as anp
 import matplotlib
@@ -12,6 +14,7 @@ from autograd import grad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import course
 from course.scalar import Value, draw, layout, topological_order, trace
 
 matplotlib.use("Agg")
@@ -171,3 +174,35 @@ def test_layout_untangles_the_lecture_graphs():
     x1, x2, x3 = Value(0.5, "x1"), Value(-1.0, "x2"), Value(2.0, "x3")
     f = (x1 * x2).named("y1") * (x1 + x3).tanh().named("y2")
     assert _crossings(f) == 0
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports anywhere (top level or inside functions); course's own
+    modules without the "course." prefix."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.removeprefix("course."))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+def test_engine_and_drawing_are_split_without_an_import_cycle():
+    files = {p.stem: p for p in (Path(course.__file__).parent).glob("scalar*.py")}
+    assert {"scalar", "scalar_engine", "scalar_graph", "scalar_draw"} <= set(files)
+    imports = {name: _imports(path) for name, path in files.items()}
+    graph = {name: {m for m in found if m in files} for name, found in imports.items()}
+    assert "scalar_engine" not in graph["scalar_draw"], "the drawing must not import the engine"
+    assert not any(m.startswith("matplotlib") for m in imports["scalar_engine"]), "engine draws"
+
+    def reaches(start: str, target: str, seen: frozenset = frozenset()) -> bool:
+        return any(n == target or (n not in seen and reaches(n, target, seen | {n}))
+                   for n in graph.get(start, ()))  # fmt: skip
+
+    for name in graph:
+        assert not reaches(name, name), f"{name} imports itself through {graph[name]}"
+    # The lectures' import path still gives the whole toolkit, and Value.draw still draws.
+    ax = (Value(1.0, "a") * 2.0).named("b").draw(show_grad=False)
+    assert any("b" in t.get_text() for t in ax.texts)
+    matplotlib.pyplot.close(ax.figure)

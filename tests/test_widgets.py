@@ -204,6 +204,109 @@ def test_gradient_flow_bad_input_is_named() -> None:
         gradient_flow_stats(depth=0)
 
 
+def test_init_defaults_to_the_activation_and_says_so() -> None:
+    for activation, scheme, name in (("relu", "he", "He"), ("leaky ReLU", "he", "He"),
+                                     ("sigmoid", "xavier", "Xavier"), ("tanh", "xavier", "Xavier")):  # fmt: skip
+        g = gradient_flow_explorer(activation=activation)
+        assert g.state["init"] == "auto" and g.stats.init == scheme and g.stats.auto_init
+        # The same numbers as asking for that scheme by name.
+        named = gradient_flow_stats(activation=activation, init=scheme)
+        np.testing.assert_array_equal(g.stats.activation_grad_norms, named.activation_grad_norms)
+        assert f"init <b>{name}</b> (auto" in g.readout.value, g.readout.value
+    # With the default, ReLU's gradient reaches layer 1 at about the size it left layer L (the
+    # old Xavier default lost a factor of 19 over 10 layers).
+    assert 0.3 < gradient_flow_stats(activation="relu").first_to_last < 3
+    g.set(init="xavier")
+    assert "auto" not in g.readout.value and "<b>Xavier</b>" in g.readout.value
+
+
+def test_depth_and_loss_are_on_separate_readout_lines(flow: GradientFlowExplorer) -> None:
+    flow.set(activation="tanh", init="auto", init_scale=1.0, depth=12, width=64)
+    lines = flow.readout.value.split("<br>")
+    assert len(lines) == 2
+    for line in lines:  # the depth L and the loss ℒ look alike: never side by side
+        assert not ("ℒ" in line and ("L =" in line or "ᴸ" in line)), line
+    assert "L = 12" in lines[0] and "h⁽¹²⁾" in lines[1]
+
+
+def test_heatmap_has_a_row_per_layer_and_no_empty_band(flow: GradientFlowExplorer) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    for depth in (18, 7, 40):
+        flow.set(activation="relu", init="auto", init_scale=1.0, depth=depth, width=64)
+        ax = flow._ax_h
+        for ticks in (flow._x_ticks, flow._y_ticks):  # layer numbers on both panels
+            shown = ticks.shown
+            assert shown and 1 <= min(shown) and max(shown) <= depth and max(shown) > 0.6 * depth
+            # at the row centres, give or take half a pixel (labels sit on whole pixels)
+            np.testing.assert_allclose(ticks.positions(), (np.array(shown) - 0.5) / depth,
+                                       atol=0.5 / 200)  # fmt: skip
+        assert flow._ax_n.get_xlim() == (0.5, depth + 0.5)  # the norm plot's x axis: layers 1..L
+        rgb = np.asarray(Image.open(BytesIO(flow.png)).convert("RGB")).astype(int)
+        # The heatmap's inside, in pixels (y counted from the top of the PNG), a pixel in from
+        # the frame. An empty band would be rows of the axes' white background.
+        x0, y0, x1, y1 = np.round(ax.get_window_extent().extents).astype(int)
+        h = rgb.shape[0]
+        inside = rgb[h - y1 + 2 : h - y0 - 2, x0 + 2 : x1 - 2]
+        white_rows = (inside > 245).all(axis=2).all(axis=1)
+        assert not white_rows.any(), f"depth {depth}: {white_rows.sum()} empty pixel rows"
+
+
+def test_layer_histograms_match_numpy_histogram() -> None:
+    from course.widgets.gradient_flow import _H_BINS, _layer_histograms
+
+    rng = np.random.default_rng(5)
+    layers = [rng.normal(0.4, 0.5, (32, 16)) for _ in range(7)]
+    layers[2][0, :3] = (0.0, 1.0, 1.5)  # both edges and a value outside
+    got = _layer_histograms(layers, 0.0, 1.0)
+    want = [np.histogram(h, bins=_H_BINS, range=(0.0, 1.0))[0] for h in layers]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_rescaled_cached_network_equals_a_fresh_one() -> None:
+    # The explorer rescales cached draws instead of drawing again: same numbers as build_mlp.
+    for scale in (0.5, 1.7, 0.5):
+        stats = gradient_flow_stats(depth=4, width=16, init="he", init_scale=scale,
+                                    activation="relu", batch=8)  # fmt: skip
+        net = build_mlp(4, 16, "he", scale, "relu")
+        rng = np.random.default_rng(1)  # gradient_flow_stats draws its batch from seed + 1
+        x, labels = rng.standard_normal((8, 16)), rng.integers(0, 10, size=8)
+        loss = SoftmaxCrossEntropy()
+        assert loss(net(x), labels) == stats.loss
+        net.backward(loss.backward())
+        want = [np.linalg.norm(net.grads[f"{2 * i}.weight"]) for i in range(4)]
+        np.testing.assert_array_equal(stats.weight_grad_norms, want)
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(png)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize(
+    "make, moves",
+    [
+        (saturation_explorer, [("weight_scale", 1.1), ("weight_scale", 1.2), ("bias", 0.5)]),
+        (gradient_flow_explorer, [("init_scale", 1.05), ("init_scale", 1.1), ("depth", 11),
+                                  ("depth", 12), ("init_scale", 1.15), ("activation", "relu")]),
+    ],
+)  # fmt: skip
+def test_fast_frames_equal_a_full_redraw(make, moves) -> None:
+    # Every shortcut (cached backgrounds, reused tick strips, painted heatmap) must give the
+    # picture a from-scratch draw of the same state gives.
+    e = make()
+    for control, value in moves:
+        e.controls[control].value = value
+        fast, full = _pixels(e.png), _pixels(e.redraw_full())
+        differ = int((np.abs(fast - full).sum(axis=2) > 30).sum())
+        assert differ <= 0.0005 * fast[..., 0].size, f"{control}={value}: {differ} pixels differ"
+
+
 # --- headless, the way nbclient and nbgrader run them ---------------------------------------------
 def test_explorers_run_in_a_kernel_with_no_frontend() -> None:
     nb = nbformat.v4.new_notebook()

@@ -36,7 +36,7 @@ class ReLU(_Elementwise):
         return np.maximum(x, 0.0)
 
     def _local_grad(self) -> np.ndarray:
-        return (self._cache > 0).astype(np.float64)
+        return self._cache > 0  # a boolean mask: g * mask gives floats without a float copy
 
 
 class LeakyReLU(_Elementwise):

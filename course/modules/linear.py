@@ -14,6 +14,7 @@ class Linear(Module):
 
     forward:  y = x Wᵀ + b,  x: (N, in), W: (out, in), b: (out,), y: (N, out)
     backward: ∂ℒ/∂x = g W,  ∂ℒ/∂W += gᵀ x,  ∂ℒ/∂b += Σₙ gₙ  (g = ∂ℒ/∂y, shape (N, out))
+              ``backward(g, input_grad=False)`` skips ∂ℒ/∂x (see ``Sequential.backward``).
 
     ``init`` is "he" (default, for the ReLU family), "xavier" (Glorot) or "lecun"; ``rng`` is a
     seed or Generator so that initialisation is reproducible. Biases start at zero.
@@ -34,6 +35,7 @@ class Linear(Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         self._add_param("weight", init_weight(out_features, in_features, init, rng, init_scale))
         self._add_param("bias", np.zeros(out_features))
+        self._scratch: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}→{self.out_features})"
@@ -42,11 +44,19 @@ class Linear(Module):
         x = as_float_array(x, repr(self))
         check_2d(x, repr(self), self.in_features)
         self._cache = x
-        return x @ self.params["weight"].T + self.params["bias"]
+        y = x @ self.params["weight"].T
+        y += self.params["bias"]  # in place: one (N, out) array, not two
+        return y
 
-    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+    def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """Add ∂ℒ/∂W and ∂ℒ/∂b into ``grads``; return ∂ℒ/∂x, or None when ``input_grad`` is False
+        (the first layer of a network: nothing uses ∂ℒ/∂x, and g W is a third of its products)."""
         x = self._cached()
         g = self._grad_out(grad_out, (x.shape[0], self.out_features))
-        self.grads["weight"] += g.T @ x
+        gw = self.grads["weight"]
+        if self._scratch is None or self._scratch.shape != gw.shape:
+            self._scratch = np.empty_like(gw)
+        # gᵀx into a buffer kept between calls: a fresh (out, in) array per step costs page faults.
+        gw += np.matmul(g.T, x, out=self._scratch)
         self.grads["bias"] += g.sum(axis=0)
-        return g @ self.params["weight"]
+        return g @ self.params["weight"] if input_grad else None

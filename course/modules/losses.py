@@ -26,7 +26,9 @@ class SoftmaxCrossEntropy(Loss):
 
     def backward(self, grad_out: float = 1.0) -> np.ndarray:
         p, y = self._cached()
-        return self._scale(grad_out) * (p - y) / p.shape[0]
+        d = p - y
+        d *= self._scale(grad_out) / p.shape[0]  # one scalar, one pass: no extra (N, K) arrays
+        return d
 
 
 class CrossEntropy(Loss):

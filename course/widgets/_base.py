@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import html
-import io
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -25,7 +24,8 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
+
+from ._png import encode_png
 
 try:
     from threadpoolctl import ThreadpoolController
@@ -33,6 +33,7 @@ except ImportError:  # optional: without it updates are correct, just noisier in
     ThreadpoolController = None
 
 _MAX_BACKGROUNDS = 32  # cached layouts; each is one RGBA copy of the figure (< 1 MB)
+_HISTORY = 256  # updates remembered per explorer (a few floats each), for benchmarks
 
 
 def new_figure(width: float, height: float, dpi: int = 80) -> Figure:
@@ -60,12 +61,8 @@ def single_threaded_blas() -> contextlib.AbstractContextManager:
 
 
 def canvas_png(fig: Figure) -> bytes:
-    """Encode what is on ``fig``'s Agg canvas now as PNG (no redraw). Compression level 1 keeps
-    encoding to a few milliseconds."""
-    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+    """Encode what is on ``fig``'s Agg canvas now as PNG (no redraw)."""
+    return encode_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def level(x: float, levels: Sequence[float]) -> float:
@@ -81,8 +78,10 @@ class Explorer:
     ``compute`` (state → stats, no drawing), ``layout_key`` (stats → hashable), ``set_layout``
     (key → static parts of the figure), ``draw`` (stats → data artists) and ``describe`` (readout).
 
-    ``state`` is the dict of control values, ``stats`` the result of the last ``compute``, and
-    ``timings`` the seconds the last update spent computing, drawing and encoding.
+    ``state`` is the dict of control values, ``stats`` the result of the last ``compute``,
+    ``timings`` the seconds the last update spent computing, drawing, encoding and sending, and
+    ``history`` the same for recent updates, with wall-clock start and end (``time.time()``) so a
+    browser benchmark can line them up with key presses.
     """
 
     title = ""
@@ -101,6 +100,7 @@ class Explorer:
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.n_updates = 0
         self.timings: dict[str, float] = {}
+        self.history: deque[dict[str, float]] = deque(maxlen=_HISTORY)
         self.error: str | None = None
         self._paused = False
         rows = [
@@ -127,6 +127,15 @@ class Explorer:
 
     def describe(self, stats: Any) -> str:
         raise NotImplementedError
+
+    def blit(self) -> None:
+        """Draw the data artists over the restored background (subclasses may reuse pixels)."""
+        for a in self.dynamic:
+            self.fig.draw_artist(a)
+
+    def paint(self, pixels: np.ndarray) -> None:
+        """Optional: write ready-made pixels straight into the canvas (an (H, W, 4) uint8 view,
+        row 0 at the top), after the background is restored and before the data artists."""
 
     # the shared loop -----------------------------------------------------------------------------
     @property
@@ -155,6 +164,7 @@ class Explorer:
 
     def update(self) -> None:
         """Recompute from the controls, redraw in place, and push a new PNG and readout."""
+        wall0 = time.time()
         t0 = time.perf_counter()
         with single_threaded_blas():
             self.stats = self.compute(**self.state)
@@ -163,8 +173,8 @@ class Explorer:
         self.draw(self.stats)
         canvas = self.fig.canvas
         canvas.restore_region(self._backgrounds[self._key])
-        for a in self.dynamic:
-            self.fig.draw_artist(a)
+        self.paint(np.asarray(canvas.buffer_rgba()))
+        self.blit()
         t2 = time.perf_counter()
         png = canvas_png(self.fig)
         t3 = time.perf_counter()
@@ -172,8 +182,10 @@ class Explorer:
         self.readout.value = self.describe(self.stats)
         self.error = None
         self.n_updates += 1
-        self.timings = {"compute": t1 - t0, "draw": t2 - t1, "encode": t3 - t2,
-                        "total": time.perf_counter() - t0, "full_redraw": float(full)}  # fmt: skip
+        t4 = time.perf_counter()
+        self.timings = {"compute": t1 - t0, "draw": t2 - t1, "encode": t3 - t2, "send": t4 - t3,
+                        "total": t4 - t0, "full_redraw": float(full), "png_bytes": len(png)}  # fmt: skip
+        self.history.append({**self.timings, "start": wall0, "end": wall0 + (t4 - t0)})
 
     def redraw_full(self) -> bytes:
         """Draw the whole figure from scratch and return it as PNG (the slow path, for benchmarks
@@ -182,6 +194,7 @@ class Explorer:
             a.set_animated(False)
         try:
             self.fig.canvas.draw()
+            self.paint(np.asarray(self.fig.canvas.buffer_rgba()))
             return canvas_png(self.fig)
         finally:
             for a in self.dynamic:
