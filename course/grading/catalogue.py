@@ -132,6 +132,10 @@ def softmax_ce_grad(z: np.ndarray, labels: np.ndarray, g: float = 1.0) -> Wrong:
     p, onehot = F.softmax(z, axis=1), np.eye(k)[labels]
     cols = p.copy()
     cols[:, labels] -= 1.0  # what `grad[:, labels] -= 1` does
+    rows = []  # what `grad[labels] -= 1` does, where the labels are row numbers (else it raises)
+    if labels.max(initial=0) < n:
+        rows = [p.copy()]
+        rows[0][labels] -= 1.0
     return [
         ("missing 1/N: the loss averages over the batch, so ∂ℒ/∂z = (ŷ − y) / N",
          g * (p - onehot)),
@@ -145,7 +149,8 @@ def softmax_ce_grad(z: np.ndarray, labels: np.ndarray, g: float = 1.0) -> Wrong:
         ("grad[:, labels] subtracts 1 in the columns of every label in every row; subtract it at "
          "each row's own true class, grad[np.arange(N), labels]", g * cols / n),
         ("the sign is flipped: ∂ℒ/∂z = (ŷ − y) / N", -g * (p - onehot) / n),
-    ]  # fmt: skip
+    ] + [("grad[labels] picks whole rows by label value: subtract 1 at each row's own true "
+          "class, grad[np.arange(N), labels]", g * r / n) for r in rows]  # fmt: skip
 
 
 KEEPDIMS = (

@@ -170,6 +170,11 @@ def check_central_difference(
             ),
             ("x + ε and x − ε are 2ε apart: divide by 2ε, not ε", 2 * want),
             (
+                "only f(x − ε) is divided by 2ε (operator precedence): put the numerator in "
+                "parentheses, (f(x + ε) − f(x − ε)) / (2ε)",
+                cube(x + eps) - cube(x - eps) / (2 * eps),
+            ),
+            (
                 "`/ 2 * eps` divides by 2 and then multiplies by ε (operator precedence): "
                 "write `/ (2 * eps)`, with parentheses",
                 want * eps**2,

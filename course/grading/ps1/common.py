@@ -67,10 +67,20 @@ def _inputs(hidden: bool, x: np.ndarray) -> str:
     return "" if hidden else f"x = {_fmt(x)}"
 
 
-def _finite(what: str, fn: Fn, x: np.ndarray, want: np.ndarray, cause: str) -> None:
-    """``fn(x)`` is finite and right for inputs far out in the tails."""
+def _finite(
+    what: str, fn: Fn, x: np.ndarray, want: np.ndarray, cause: str, ordinary: tuple = ()
+) -> None:
+    """``fn(x)`` is finite for inputs far out in the tails, and right there if it is right on
+    ``ordinary`` = (inputs, reference values) (a wrong formula is graded by its own sub-check)."""
     got = as_array(fn(x.copy()), what)
     if got.shape != want.shape or not bool(np.isfinite(got).all()):
         raise Mistake(f"{what} returns nan or inf for inputs of size ~1000: {cause}")
+    if ordinary:
+        try:
+            right = close(as_array(fn(ordinary[0].copy()), what), ordinary[1])
+        except Exception:  # noqa: BLE001 (its failure there is graded by its own sub-check)
+            right = False
+        if not right:
+            return  # wrong on ordinary inputs too: only finiteness is asked here
     if not close(got, want, atol=1e-12):
         raise Mistake(f"{what} is finite but wrong for inputs of size ~1000")

@@ -42,6 +42,7 @@ def _activation(
             _TAILS,
             ref(_TAILS),
             "e^1000 overflows; only ever exponentiate −|x| (split on the sign of x)",
+            (x, ref(x)),
         )
 
     def integers() -> None:
@@ -157,7 +158,8 @@ def check_softmax(softmax: Fn, *, seed: int | None = None, hidden: bool = False)
     def large() -> None:
         big = 1.5 * z + 1000.0  # every row near +1000: e^x overflows unless a max is subtracted
         _finite("softmax", call, big, F.softmax(big, axis=1),
-                "e^1000 overflows: subtract the max first; it does not change the result")  # fmt: skip
+                "e^1000 overflows: subtract the max first; it does not change the result",
+                (z, F.softmax(z, axis=1)))  # fmt: skip
 
     def per_row() -> None:
         """Rows ~1000 apart: the batch's max underflows the other rows to 0/0."""
@@ -218,6 +220,11 @@ def check_cross_entropy(
                 np.asarray(-np.log(p[:, y]).mean()),
             ),
             (
+                "that is −log of the mean probability: the loss is the mean of −log p (the log "
+                "goes inside the mean; check the parentheses)",
+                np.asarray(-np.log(p[np.arange(n), y].mean())),
+            ),
+            (
                 "softmax was applied to p, which already holds probabilities: take −log p of "
                 "the true class directly",
                 np.asarray(-np.log(F.softmax(p, axis=1)[np.arange(n), y]).mean()),
@@ -259,7 +266,11 @@ def check_softmax_ce_grad(grad_fn: Fn, *, seed: int | None = None, hidden: bool 
     wrong = catalogue.softmax_ce_grad(z, y)
 
     def values() -> None:
-        got = grad_fn(z.copy(), y.copy())
+        try:
+            got = grad_fn(z.copy(), y.copy())
+        except IndexError:
+            raise Mistake("softmax_ce_grad raised IndexError: subtract 1 at each row's own true "
+                          "class, grad[np.arange(N), labels]") from None  # fmt: skip
         compare(
             got,
             want,
