@@ -167,7 +167,14 @@ def grade_class(
             try:
                 graded = nbformat.reads(fut.result(), 4)
             except Exception:  # a worker failed (lost, no sandbox there): grade it here instead
-                graded = nbformat.reads(grade_task(text, assignment, sandboxed, timeout), 4)
+                try:
+                    graded = nbformat.reads(grade_task(text, assignment, sandboxed, timeout), 4)
+                except Exception as exc:  # here too: said for each student, the batch goes on
+                    for student, _ in group:
+                        outcomes.append(Outcome(student, "failed", time.perf_counter() - start,
+                                                f"grading failed twice: {type(exc).__name__}: {exc}"))  # fmt: skip
+                    bar.update(len(group))
+                    continue
             cache.store(cache_dir, assignment, k, graded)
             for student, why in group:
                 done(student, graded, "graded", time.perf_counter() - start, why)
