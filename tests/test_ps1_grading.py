@@ -19,6 +19,7 @@ from grading_helpers import (
     source_path,
     written_items,
 )
+from nbclient import NotebookClient
 
 from course.grading import ps1
 
@@ -29,7 +30,7 @@ CELLS = graded_cells(NB)  # grade_id → (visible call, hidden call without "_g.
 
 def test_cells_and_points():
     assert {g: p for g, (_, _, p) in CELLS.items()} == {
-        "chain_check": 2, "dag_check": 2, "central_check": 2, "sigmoid_check": 2.5,
+        "chain_check": 2, "dag_check": 2, "backward_check": 3, "central_check": 2, "sigmoid_check": 2.5,
         "tanh_check": 2.5, "softmax_check": 3, "ce_check": 2, "grad_check": 3,
     }  # fmt: skip
     written = written_items(NB)
@@ -73,3 +74,56 @@ def test_hidden_reports_do_not_quote_their_inputs():
     assert "expected [" in shown and "x = [" in shown  # visible runs quote the values
     assert "expected" not in hidden_report and "x = " not in hidden_report
     assert "innermost edge" in visible_report
+
+
+def test_untouched_release_runs_to_the_end(monkeypatch):
+    """ "Restart Kernel and Run All" on the release as handed out: no cell raises (the ungraded
+    cells that use unfinished answers say so instead), and every check cell shows its 0 points
+    and the NotImplementedError it met, so a student who stops halfway still sees every check."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    path = release_path("ps1_chain_rule")
+    nb = nbformat.read(path, 4)
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    text = {i: "".join(o.get("text", "") for o in c.outputs if o.output_type == "stream")
+            for i, c in enumerate(nb.cells) if c.cell_type == "code"}  # fmt: skip
+    checks = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")
+              and c.cell_type == "code"]  # fmt: skip
+    assert len(checks) == len(CELLS)
+    for i in checks:
+        assert ": 0 / " in text[i] and "NotImplementedError" in text[i], text[i]
+        assert nb.cells[i].outputs[-1]["data"]["text/plain"] == "0.0"
+    friendly = [t for i, t in text.items() if "then run this cell again" in t]
+    assert len(friendly) == 3, text  # question 1-2's comparison, backward's demo, the gradient
+
+
+@pytest.mark.parametrize("point", [(0.4, 0.8, -0.6), (-1.1, 0.3, 0.9)])
+def test_backward_graphs_agree_with_autograd_and_central_differences(point):
+    """The graphs question 3 grades on: the reference Value.backward gives the leaves the
+    gradients of an independent autodiff (autograd) and of central differences."""
+    import autograd
+    import autograd.numpy as anp
+
+    from course.grading.ps1 import build
+    from course.scalar import topological_order
+
+    x, w, _ = point
+    cases = [
+        (build.chain_graph, lambda t: anp.exp(anp.tanh(3 * t[0])), [x]),
+        (
+            build.fanout_graph,
+            lambda t: t[0] * t[1] * anp.tanh(t[0] * t[1]) + anp.exp(anp.tanh(t[0] * t[1])),
+            [x, w],
+        ),  # fmt: skip
+        (build.order_graph, lambda t: anp.exp(anp.tanh(t[0] ** 2)) * t[0] ** 2, [x]),
+    ]
+    for recipe, f, leaves in cases:
+        root = recipe(*leaves)
+        root.backward()
+        got = [v.grad for v in topological_order(root) if v.label in ("x", "w")]
+        want = autograd.grad(f)(anp.array(leaves))
+        eps, t = 1e-6, anp.array(leaves)
+        numeric = [(f(t + eps * e) - f(t - eps * e)) / (2 * eps) for e in anp.eye(len(leaves))]
+        assert abs(root.data - f(t)) < 1e-12
+        assert anp.allclose(got, want, rtol=1e-12, atol=1e-12), (recipe.__name__, got, want)
+        assert anp.allclose(got, numeric, rtol=1e-7, atol=1e-9), (recipe.__name__, got, numeric)

@@ -16,8 +16,12 @@ def _ps3_digits() -> bytes:
 
 
 PROFILES: dict[str, Profile] = {
-    # ps1 writes sigmoid, softmax, ... as functions: no course.functional, no reference modules.
-    "ps1_chain_rule": Profile(checks="course.grading.ps1"),
+    # ps1 writes sigmoid, softmax, ... as functions: no course.functional, no reference modules;
+    # course.scalar holds the graph nodes its backward (question 3) walks.
+    "ps1_chain_rule": Profile(
+        checks="course.grading.ps1",
+        files=(*COMMON, "scalar.py", "scalar_engine.py", "scalar_graph.py", "scalar_draw.py"),
+    ),
     # ps2 writes the modules: only the Module and Loss base classes.
     "ps2_modules": Profile(checks="course.grading.ps2"),
     # ps3 builds on the reference modules and the digits; it writes its own optimiser. The checks

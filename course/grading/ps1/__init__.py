@@ -5,6 +5,7 @@ inputs it does not show. Each check recognises the classic wrong answers (a drop
 derivative, σ′ taken from the input, a missing max or 1/N, ...) and names them.
 """
 
+from .build import check_backward
 from .calculus import check_central_difference, check_chain, check_dag
 from .outputs import (
     check_cross_entropy,
@@ -17,6 +18,7 @@ from .outputs import (
 __all__ = [
     "check_chain",
     "check_dag",
+    "check_backward",
     "check_central_difference",
     "check_sigmoid",
     "check_tanh",
