@@ -52,6 +52,13 @@ def graded_cells(nb) -> dict[str, float]:
             and c.cell_type == "code"}  # fmt: skip
 
 
+def written_points(a: str) -> float:
+    """The points of the answers graded by hand in formgrader (e.g. ps2's derivation)."""
+    nb = nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", 4)
+    return sum(nbgrader_meta(c)["points"] for c in nb.cells
+               if c.cell_type == "markdown" and nbgrader_meta(c).get("grade"))  # fmt: skip
+
+
 def pack(fixtures: dict) -> list[list[str]]:
     """Group fixtures that touch different items into one student each (fewer kernel starts);
     fixtures that tamper with the kernel get a student of their own."""
@@ -259,6 +266,7 @@ def test_feedback_and_grade_table(course, tmp_path):
     rows = {(r["student"], r["assignment"]): r for r in csv.DictReader(out.open())}
     for a in IDS:
         assert float(rows["solved", a]["code_score"]) == float(rows["solved", a]["max_code_score"])
+        assert float(rows["solved", a]["max_written_score"]) == written_points(a)
         assert float(rows["untouched", a]["code_score"]) == 0.0
         assert rows["solved", a]["sandbox"] == "bubblewrap"
 
@@ -286,4 +294,5 @@ def test_no_sandbox_is_an_explicit_choice_and_the_grade_table_says_so(tmp_path, 
     out = grades(d, out=tmp_path / "grades.csv", db_url=db)
     row = next(csv.DictReader(out.open()))
     assert row["sandbox"] == "none" and float(row["code_score"]) == sum(POINTS.values())
+    assert float(row["max_written_score"]) == written_points("ps2_modules") > 0
     assert "NO (none)" in capsys.readouterr().out

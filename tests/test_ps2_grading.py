@@ -1,11 +1,17 @@
 """ps2 checks in-process: the solution earns full marks on visible and hidden data, every fixture
-loses exactly the expected points with the expected explanation, and hidden runs leak nothing."""
+loses exactly the expected points with the expected explanation, and hidden runs leak nothing.
+Also the notebook itself: prompts that leave the gradients to derive, a hand-graded derivation with
+a hidden rubric whose formulas autodiff confirms, and a release that runs to the end."""
 
 from __future__ import annotations
 
+import copy
+
+import autograd.numpy as anp
 import nbformat
 import numpy as np
 import pytest
+from autograd import grad
 from grading_helpers import (
     answer_namespace,
     apply_fixture,
@@ -17,8 +23,11 @@ from grading_helpers import (
     release_path,
     score,
     source_path,
+    written_items,
 )
+from nbclient import NotebookClient
 
+from course.gradcheck import numerical_gradient, rel_error
 from course.grading import ps2
 
 FIXTURES = load_fixtures("ps2")
@@ -33,6 +42,10 @@ def test_points_metadata_matches_the_checks():
         "softmax_test": ps2.POINTS["Softmax"], "softmax_ce_test": ps2.POINTS["SoftmaxCrossEntropy"],
         "euclidean_test": ps2.POINTS["EuclideanLoss"], "prelu_test": ps2.POINTS["PReLU"],
     }  # fmt: skip
+    written = written_items(NB)  # graded by hand in formgrader, counted as the written score
+    assert [w.metadata.nbgrader["grade_id"] for w in written] == ["derivation"]
+    assert written[0].metadata.nbgrader["points"] == 7
+    assert "Rubric (7 points)" in written[0].source and "Model answer" in written[0].source
 
 
 def test_solution_scores_full_marks_visible_and_hidden():
@@ -45,7 +58,93 @@ def test_fixture_loses_the_expected_points(name):
 
 
 def test_untouched_release_scores_zero_everywhere():
-    assert_release_scores_zero(nbformat.read(release_path("ps2_modules"), 4), CELLS, ps2, ())
+    secrets = ("BEGIN HIDDEN TESTS", "Rubric", "Model answer", "BEGIN SOLUTION", "hidden=True")
+    assert_release_scores_zero(nbformat.read(release_path("ps2_modules"), 4), CELLS, ps2, secrets)
+
+
+# The gradient formulas the prompts used to hand out (issue 12): now the student derives them.
+GIVEN_AWAY = [r"g\,W", r"g^\top x", r"\sum_n g_n", "y(1-y)", "1-y^2", r"\hat y \odot",
+              r"\operatorname{diag}(\hat y)", r"(\hat y - y)/N", r"\mathbb 1[x_{nd}\le 0]",
+              r"\partial a}{\partial x} = \begin"]  # fmt: skip
+SHAPES = ["`(N, in)`", "`(out, in)`", "`(out,)`", "`(N, out)`", "`(N, K)`", "`(D,)`"]
+
+
+def test_prompts_leave_the_gradients_to_derive_but_keep_the_shapes():
+    prompts = "\n".join(c.source for c in nbformat.read(release_path("ps2_modules"), 4).cells
+                         if c.cell_type == "markdown")  # fmt: skip
+    assert [f for f in GIVEN_AWAY if f in prompts] == []
+    assert [s for s in SHAPES if s not in prompts] == []
+    assert "eight of them" in prompts and "PReLU" in prompts.split("##")[0]
+    assert "np.exp(x) / (1 + np.exp(x))" in prompts  # the form that really breaks at |x| ≈ 1e3
+
+
+def test_the_rubrics_formulas_agree_with_autodiff_and_finite_differences():
+    """dX = g W, dW = gᵀx, db = Σₙ gₙ and Jᵀg = ŷ ⊙ (g − ⟨g, ŷ⟩) per row, as the model answer
+    derives them; and in a square layer a wrong order (g Wᵀ) has the right shape but not the
+    right values, as the dimension-analysis part says."""
+    rng = np.random.default_rng(12)
+    x, w, b = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
+    g = rng.normal(size=(5, 4))
+
+    def lin_loss(x, w, b):  # ℒ = ⟨g, x Wᵀ + b⟩, so ∂ℒ/∂y = g
+        return anp.sum(g * (anp.dot(x, w.T) + b))
+
+    args, mine = (x, w, b), (g @ w, g.T @ x, g.sum(axis=0))
+    for i, arg in enumerate(args):
+        auto = grad(lin_loss, i)(*args)
+        fd = numerical_gradient(lambda t, i=i: lin_loss(*args[:i], t, *args[i + 1 :]), arg)
+        assert mine[i].shape == arg.shape and rel_error(mine[i], auto) < 1e-12
+        assert rel_error(mine[i], fd) < 1e-7
+    square = rng.normal(size=(3, 3))
+    auto = grad(lambda t: anp.sum(g[:, :3] * anp.dot(t, square.T)))(x)
+    assert (g[:, :3] @ square.T).shape == auto.shape and rel_error(g[:, :3] @ square.T, auto) > 0.1
+
+    z, gz = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+
+    def sm_loss(z):
+        e = anp.exp(z - anp.max(z, axis=1, keepdims=True))
+        return anp.sum(gz * e / anp.sum(e, axis=1, keepdims=True))
+
+    y = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    jvp = y * (gz - (gz * y).sum(axis=1, keepdims=True))
+    assert rel_error(jvp, grad(sm_loss)(z)) < 1e-12
+    assert rel_error(jvp, numerical_gradient(sm_loss, z)) < 1e-7
+    jac = np.diag(y[0]) - np.outer(y[0], y[0])  # the Jacobian of one row, as a matrix
+    assert rel_error(jac.T @ gz[0], jvp[0]) < 1e-12
+    assert rel_error(gz * y * (1 - y), jvp) > 0.1  # the diagonal alone is not enough
+
+
+def test_training_loops_zero_before_the_forward_pass():
+    """zero_grad, forward, backward, step: never zero_grad inside the backward loop, which would
+    drop the first contribution of a layer used twice."""
+    loops = [c.source for c in NB.cells if c.cell_type == "code" and "zero_grad()" in c.source]
+    assert loops
+    for src in loops:
+        body = src[src.index("for step") :]
+        assert body.index("zero_grad()") < body.index(".forward(") < body.index(".backward(")
+
+
+def _run(nb: nbformat.NotebookNode) -> list[str]:
+    """Execute the notebook top to bottom in a fresh kernel (as "Restart Kernel and Run All");
+    return each code cell's printed text. Any error raises CellExecutionError."""
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(release_path("ps2_modules").parent)}}
+                   ).execute()  # fmt: skip
+    return [
+        "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"
+    ]
+
+
+@pytest.mark.slow
+def test_untouched_release_runs_to_the_end_and_the_solution_trains(monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    printed = _run(nbformat.read(release_path("ps2_modules"), 4))
+    assert sum("then run this cell again" in p for p in printed) == 3  # the three ungraded cells
+    assert printed[-1].startswith("Finish Linear, Tanh and SoftmaxCrossEntropy first")
+    reports = [p.splitlines()[0] for p in printed if p.split("\n")[0].endswith(" points")]
+    assert len(reports) == len(CELLS) and all(": 0 / " in r for r in reports), reports
+    losses = [float(t.split("loss ")[1]) for t in _run(copy.deepcopy(NB))[-1].splitlines()]
+    assert len(losses) == 6 and losses[-1] < 0.75 * losses[0]
 
 
 def test_hidden_reports_never_quote_hidden_shapes_or_values():
