@@ -18,7 +18,8 @@ PYTEST_ARGS ?=
 SUBMISSIONS ?= submitted
 ASSIGNMENT ?= ps1_chain_rule
 
-.PHONY: lab test lint bench release autograde feedback grades demo clean-instructor-data
+.PHONY: lab test lint bench release autograde feedback grades demo clean-instructor-data \
+        student-pack hub-install hub
 
 # --- setup -----------------------------------------------------------------------------------
 $(PY):
@@ -71,8 +72,8 @@ test: $(TESTDEP) $(BROWSER) $(SANDBOX)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(TESTDEP)
-	$(VENV)/bin/ruff check course tests bench
-	$(VENV)/bin/ruff format --check course tests bench
+	$(VENV)/bin/ruff check course tests bench deploy
+	$(VENV)/bin/ruff format --check course tests bench deploy
 
 bench: $(BENCHDEP)
 	$(PY) bench/run_all.py
@@ -94,3 +95,19 @@ grades: $(STUDENT)
 
 demo: $(INSTRDEP) $(SANDBOX)
 	$(INSTRUCTOR) demo
+
+# --- giving the course to a class (README "Three ways to run a class") ------------------------
+DIST ?= dist
+student-pack: $(STUDENT)
+	$(PY) -m course.pack $(DIST)/student
+
+# JupyterHub on this server (run as root): HUB_PREFIX holds the environment, the pack, the
+# exchange and the hub's state; the accounts must exist (or add --create-users to HUB_ARGS).
+HUB_PREFIX ?= /srv/course-hub
+HUB_ARGS ?= --instructors $(USER)
+hub-install: $(STUDENT)
+	$(PY) deploy/jupyterhub/install.py --prefix $(HUB_PREFIX) $(HUB_ARGS)
+
+hub:
+	COURSE_HUB_SETTINGS=$(HUB_PREFIX)/settings.json $(HUB_PREFIX)/env/bin/jupyterhub \
+	  -f deploy/jupyterhub/jupyterhub_config.py
