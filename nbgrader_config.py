@@ -8,6 +8,9 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
+from course.feedback.mathml import LatexToMathML
+from course.feedback.readable import ReadableOutputs
+from course.feedback.rubric import RubricBeside
 from course.grading.execute import SandboxExecute
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
@@ -47,5 +50,11 @@ c.OverwriteCells.add_missing_cells = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Feedback shows the student their notebook with our reports, but never the hidden tests' code
-# (it holds the hidden seeds and shapes).
-c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# (it holds the hidden seeds and shapes); long report lines wrap inside their box.
+c.GenerateFeedback.preprocessors = [
+    ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor, ReadableOutputs,
+]  # fmt: skip
+# Every HTML page nbgrader makes (feedback and formgrader's submission view): formulas as MathML,
+# so they render without MathJax's CDN; on formgrader's page only, the model answer and rubric
+# from solutions/ under each written answer (RubricBeside leaves feedback alone).
+c.HTMLExporter.preprocessors = [RubricBeside, LatexToMathML, ReadableOutputs]

@@ -55,19 +55,24 @@ def hub_requirements(repo: Path = REPO) -> list[str]:
     return list(meta["optional-dependencies"]["hub"])
 
 
-def build_env(prefix: Path, python: str) -> Path:
-    """pack/ and env/ (a venv with the pack installed, not editable: students get no repo)."""
-    sys.path.insert(0, str(REPO))
-    from course.pack import build
+def build_env(prefix: Path, python: str, env: Path | None, pack: Path | None) -> tuple[Path, Path]:
+    """(environment, pack): by default pack/ is built and env/ is a new venv with the pack
+    installed, not editable (students get no repository). ``env`` and ``pack`` reuse an existing
+    environment where that pack is already installed. Either way JupyterHub and the grading
+    extras are added."""
+    if pack is None:
+        sys.path.insert(0, str(REPO))
+        from course.pack import build
 
-    pack = build(prefix / "pack")
-    env = prefix / "env"
-    if not (env / "bin" / "python").exists():
-        run([python, "-m", "venv", str(env)])
-    pip = [str(env / "bin" / "python"), "-m", "pip", "install", "-q"]
-    run([*pip, "-r", str(pack / "requirements.txt"), *hub_requirements()])
-    run([*pip, "--no-deps", "--force-reinstall", str(pack)])
-    return pack
+        pack = build(prefix / "pack")
+    pip = ["-m", "pip", "install", "-q"]
+    if env is None:
+        env = prefix / "env"
+        if not (env / "bin" / "python").exists():
+            run([python, "-m", "venv", str(env)])
+        run([str(env / "bin" / "python"), *pip, "-r", str(pack / "requirements.txt"), str(pack)])
+    run([str(env / "bin" / "python"), *pip, *hub_requirements()])
+    return env, pack
 
 
 def install_proxy(prefix: Path) -> Path:
@@ -77,6 +82,15 @@ def install_proxy(prefix: Path) -> Path:
         run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix",
              str(prefix / "node"), "configurable-http-proxy@5"])  # fmt: skip
     return exe
+
+
+def byte_size(text: str) -> int:
+    """'4G' → 4294967296 (K, M, G, T are powers of 1024; a plain number is bytes)."""
+    units = {"K": 1, "M": 2, "G": 3, "T": 4}
+    text = text.strip().upper().removesuffix("B")
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * 1024 ** units[text[-1]])
+    return int(text)
 
 
 def ensure_user(name: str, password: str | None) -> pwd.struct_passwd:
@@ -114,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--create-users", action="store_true", help="useradd the missing accounts")
     p.add_argument("--password-file", type=Path, help="lines of user:password to set (chpasswd)")
     p.add_argument("--python", default=sys.executable, help="Python 3.11+ for the environment")
+    p.add_argument("--env", type=Path, help="an existing environment with --pack installed")
+    p.add_argument("--pack", type=Path, help="an existing student pack (default: build one)")
     p.add_argument("--mem", default="4G", help="address-space limit per user process")
     p.add_argument("--nproc", type=int, default=512, help="processes per user")
     a = p.parse_args(argv)
@@ -122,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     prefix = a.prefix.resolve()
     prefix.mkdir(parents=True, exist_ok=True)
     os.chmod(prefix, 0o755)
-    pack = build_env(prefix, a.python)
+    env, pack = build_env(prefix, a.python, a.env, a.pack)
     proxy = install_proxy(prefix)
     exchange = prefix / "exchange"
     exchange.mkdir(exist_ok=True)
@@ -149,15 +165,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in a.instructors:
         instructor_course(pwd.getpwnam(name))
     settings = {
-        "env": str(prefix / "env"), "pack": str(pack), "proxy": str(proxy),
+        "env": str(env), "pack": str(pack), "proxy": str(proxy),
         "exchange": str(exchange), "jupyter_config": str(conf), "state": str(prefix / "state"),
         "instructors": a.instructors, "students": a.students,
-        "limits": {"mem": a.mem, "nproc": a.nproc},
+        "limits": {"mem_bytes": byte_size(a.mem), "nproc": a.nproc},
     }  # fmt: skip
     (prefix / "state").mkdir(exist_ok=True, mode=0o700)
     (prefix / "settings.json").write_text(json.dumps(settings, indent=2) + "\n")
     print(f"ready: COURSE_HUB_SETTINGS={prefix / 'settings.json'} "
-          f"{prefix / 'env/bin/jupyterhub'} -f {HERE / 'jupyterhub_config.py'}")  # fmt: skip
+          f"{env / 'bin' / 'jupyterhub'} -f {HERE / 'jupyterhub_config.py'}")  # fmt: skip
     return 0
 
 

@@ -49,9 +49,11 @@ c.Authenticator.admin_users = INSTRUCTORS
 # runaway allocation stops at the limit instead of taking the server down).
 limits = S["limits"]
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.cmd = ["/usr/bin/prlimit", f"--as={limits['mem']}", f"--nproc={limits['nproc']}",
-                 "--", str(ENV / "bin" / "jupyterhub-singleuser")]  # fmt: skip
-c.Spawner.mem_limit = limits["mem"]  # shown to the user; prlimit enforces it
+# (Bytes, not "4G": util-linux 2.38's prlimit crashes on a size suffix.)
+SERVER_CMD = ["/usr/bin/prlimit", f"--as={limits['mem_bytes']}", f"--nproc={limits['nproc']}",
+              "--", str(ENV / "bin" / "jupyterhub-singleuser")]  # fmt: skip
+c.Spawner.cmd = SERVER_CMD
+c.Spawner.mem_limit = limits["mem_bytes"]  # shown to the user; prlimit enforces it
 c.Spawner.default_url = "/lab"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
@@ -62,6 +64,8 @@ def _role_environment(spawner):
     env, root = roles.environment(S, spawner.user.name)
     spawner.environment.update(env)
     spawner.notebook_dir = str(root)
+    # nbgrader reads nbgrader_config.py from the working directory: start in the root, not ~.
+    spawner.cmd = ["/usr/bin/env", f"--chdir={root}", *SERVER_CMD]
     user = pwd.getpwnam(spawner.user.name)
     lectures = Path(user.pw_dir) / "lectures"
     if spawner.user.name in STUDENTS and not lectures.exists():
