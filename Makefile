@@ -60,6 +60,11 @@ $(BROWSER): $(TESTDEP)
 $(SANDBOX): | $(PY)
 	$(call apt_install,bwrap,bubblewrap,the autograder's sandbox,autograde will stop and say how to fix it)
 
+# The JupyterHub test installs configurable-http-proxy with npm (Debian's npm brings Node).
+NODE := $(VENV)/.node-checked
+$(NODE): | $(PY)
+	$(call apt_install,npm,npm,for the JupyterHub test's proxy,the JupyterHub test will be SKIPPED)
+
 # --- the two main commands ---------------------------------------------------------------------
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -68,7 +73,7 @@ lab: $(STUDENT)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) \
 	  --LabApp.default_url=/lab/tree/lectures/README.md $(ROOT_FLAG) $(ARGS)
 
-test: $(TESTDEP) $(BROWSER) $(SANDBOX)
+test: $(TESTDEP) $(BROWSER) $(SANDBOX) $(NODE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(TESTDEP)
@@ -108,6 +113,7 @@ HUB_ARGS ?= --instructors $(USER)
 hub-install: $(STUDENT)
 	$(PY) deploy/jupyterhub/install.py --prefix $(HUB_PREFIX) $(HUB_ARGS)
 
-hub:
-	COURSE_HUB_SETTINGS=$(HUB_PREFIX)/settings.json $(HUB_PREFIX)/env/bin/jupyterhub \
-	  -f deploy/jupyterhub/jupyterhub_config.py
+HUB_ENV = $(shell $(PY) -c "import json; print(json.load(open('$(HUB_PREFIX)/settings.json'))['env'])")
+hub: $(STUDENT)
+	cd $(HUB_PREFIX)/state && COURSE_HUB_SETTINGS=$(HUB_PREFIX)/settings.json \
+	  $(HUB_ENV)/bin/jupyterhub -f $(CURDIR)/deploy/jupyterhub/jupyterhub_config.py
