@@ -28,7 +28,8 @@ def _course_imports(source: str, module: str, is_package: bool) -> set[str]:
     """Names of ``course`` modules (and maybe attributes) that Python ``source`` imports.
 
     ``from course.grading import ps1`` yields ``course.grading`` and ``course.grading.ps1``; the
-    caller keeps only names that are modules. Relative imports are resolved against ``module``.
+    caller keeps only names that are modules. Relative imports are resolved against ``module``;
+    a string such as ``"course.grading.ps3.probes"`` counts too (it is imported by name).
     """
     found: set[str] = set()
     package = module if is_package else module.rpartition(".")[0]
@@ -44,6 +45,10 @@ def _course_imports(source: str, module: str, is_package: bool) -> set[str]:
                 target = node.module or ""
             found.add(target)
             found |= {f"{target}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # A module named in a string is imported by name (importlib), e.g. the ps3 probes.
+            if re.fullmatch(r"course(\.\w+)+", node.value):
+                found.add(node.value)
     return {n for n in found if n == "course" or n.startswith("course.")}
 
 

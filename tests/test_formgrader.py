@@ -158,6 +158,10 @@ def test_formgrader_shows_model_answer_and_rubric_beside_the_written_answer(
             for phrase in _phrases():
                 expect(rubric).to_contain_text(phrase)
             assert rubric.locator("math").count() > 0, "the model answer's formulas are raw"
+            style = rubric.locator(".course-rubric").evaluate(
+                "e => getComputedStyle(e).borderLeftWidth"
+            )
+            assert style == "4px", f"the rubric box is not marked out (border {style})"
             ARTIFACTS.mkdir(exist_ok=True)
             rubric.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "formgrader_rubric.png"))
