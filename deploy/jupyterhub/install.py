@@ -71,8 +71,20 @@ def build_env(prefix: Path, python: str, env: Path | None, pack: Path | None) ->
         if not (env / "bin" / "python").exists():
             run([python, "-m", "venv", str(env)])
         run([str(env / "bin" / "python"), *pip, "-r", str(pack / "requirements.txt"), str(pack)])
+    check_runnable_by_all(env / "bin" / "python")
     run([str(env / "bin" / "python"), *pip, *hub_requirements()])
     return env, pack
+
+
+def check_runnable_by_all(python: Path) -> None:
+    """Every account runs the environment's Python: each folder above it must let others in."""
+    real = Path(os.path.realpath(python))
+    closed = [d for d in real.parents if not os.stat(d).st_mode & 0o001]
+    if closed or not os.stat(real).st_mode & 0o001:
+        raise SystemExit(
+            f"{python} is {real}, which other accounts cannot run ({closed[0] if closed else real} "
+            "is closed to them): pass --python /usr/bin/python3 (or another shared Python)"
+        )
 
 
 def install_proxy(prefix: Path) -> Path:
@@ -127,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--students", nargs="*", default=[])
     p.add_argument("--create-users", action="store_true", help="useradd the missing accounts")
     p.add_argument("--password-file", type=Path, help="lines of user:password to set (chpasswd)")
-    p.add_argument("--python", default=sys.executable, help="Python 3.11+ for the environment")
+    p.add_argument(
+        "--python",
+        default="/usr/bin/python3",
+        help="Python 3.11+ for the environment, runnable by every account",
+    )
     p.add_argument("--env", type=Path, help="an existing environment with --pack installed")
     p.add_argument("--pack", type=Path, help="an existing student pack (default: build one)")
     p.add_argument("--mem", default="4G", help="address-space limit per user process")

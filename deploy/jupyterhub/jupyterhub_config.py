@@ -1,10 +1,8 @@
 """JupyterHub for the course on one server: system accounts, nbgrader's exchange, limits per user.
 
 Reads the settings written by install.py (``COURSE_HUB_SETTINGS``, default
-/srv/course-hub/settings.json). Start it as root (PAM logins and per-user servers need it):
-
-    COURSE_HUB_SETTINGS=/srv/course-hub/settings.json /srv/course-hub/env/bin/jupyterhub \
-        -f deploy/jupyterhub/jupyterhub_config.py
+/srv/course-hub/settings.json). Start it as root (PAM logins and per-user servers need it) with
+``make hub HUB_PREFIX=/srv/course-hub``, which runs the environment's ``jupyterhub -f`` this file.
 
 ``COURSE_HUB_BIND`` (default http://:8000) is where the hub listens; ``COURSE_HUB_PORTS`` =
 "HUB,PROXY_API" moves its two internal ports (the test uses free loopback ports).
