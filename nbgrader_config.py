@@ -7,10 +7,10 @@ Submissions, autograded notebooks, feedback and the gradebook are instructor dat
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
-from course.feedback.mathml import LatexToMathML
-from course.feedback.readable import ReadableOutputs
-from course.feedback.rubric import RubricBeside
 from course.grading.execute import SandboxExecute
+from course.pages.mathml import LatexToMathML
+from course.pages.readable import ReadableOutputs
+from course.pages.rubric import RubricBeside
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 

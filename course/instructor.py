@@ -169,7 +169,7 @@ def sandbox_used(course_dir: Path, student: str, assignment: str) -> str:
 
 def feedback(course_dir: Path = ROOT, db_url: str | None = None) -> None:
     """generate_feedback for each autograded assignment (HTML in feedback/, no hidden tests)."""
-    from course.feedback.exchange import carry_exchange_files
+    from course.pages.exchange import carry_exchange_files
 
     done = Path(course_dir) / "autograded"
     for a in assignments(course_dir):

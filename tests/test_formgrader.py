@@ -3,10 +3,10 @@
 A ps1 submission with a written derivation (LaTeX) and a wrong softmax gradient is autograded in a
 temporary course directory. Then:
 - formgrader's page shows, right after the student's written answer, the model answer and rubric
-  from solutions/ (course.feedback.rubric);
+  from solutions/ (course.pages.rubric);
 - the student's feedback HTML has none of them, renders the formulas as MathML without any
-  network (course.feedback.mathml), and every report line wraps inside its box
-  (course.feedback.readable): no output box is wider than the page's.
+  network (course.pages.mathml), and every report line wraps inside its box
+  (course.pages.readable): no output box is wider than the page's.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import pytest
 from nbgrader.api import Gradebook
 from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, free_port, stop_group, wait_for_url
 
-from course.feedback.rubric import model_answers
 from course.instructor import (
     ROOT,
     autograde,
@@ -34,6 +33,7 @@ from course.instructor import (
     solved_notebook,
     submit,
 )
+from course.pages.rubric import model_answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 A_ID = "ps1_chain_rule"
