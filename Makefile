@@ -18,7 +18,8 @@ PYTEST_ARGS ?=
 SUBMISSIONS ?= submitted
 ASSIGNMENT ?= ps1_chain_rule
 
-.PHONY: lab test lint bench release autograde feedback grades demo clean-instructor-data
+.PHONY: lab test lint bench release autograde feedback grades demo clean-instructor-data \
+        student-pack hub-install hub
 
 # --- setup -----------------------------------------------------------------------------------
 $(PY):
@@ -59,6 +60,11 @@ $(BROWSER): $(TESTDEP)
 $(SANDBOX): | $(PY)
 	$(call apt_install,bwrap,bubblewrap,the autograder's sandbox,autograde will stop and say how to fix it)
 
+# The JupyterHub test installs configurable-http-proxy with npm (Debian's npm brings Node).
+NODE := $(VENV)/.node-checked
+$(NODE): | $(PY)
+	$(call apt_install,npm,npm,for the JupyterHub test's proxy,the JupyterHub test will be SKIPPED)
+
 # --- the two main commands ---------------------------------------------------------------------
 # Jupyter refuses to run as root unless told to (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -69,12 +75,12 @@ lab: $(STUDENT)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) \
 	  --LabApp.default_url=/lab/tree/lectures/01_modules_and_graphs.ipynb $(ROOT_FLAG) $(ARGS)
 
-test: $(TESTDEP) $(BROWSER) $(SANDBOX)
+test: $(TESTDEP) $(BROWSER) $(SANDBOX) $(NODE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(TESTDEP)
-	$(VENV)/bin/ruff check course tests bench
-	$(VENV)/bin/ruff format --check course tests bench
+	$(VENV)/bin/ruff check course tests bench deploy
+	$(VENV)/bin/ruff format --check course tests bench deploy
 
 bench: $(BENCHDEP)
 	$(PY) bench/run_all.py
@@ -96,3 +102,20 @@ grades: $(STUDENT)
 
 demo: $(INSTRDEP) $(SANDBOX)
 	$(INSTRUCTOR) demo
+
+# --- giving the course to a class (README "Three ways to run a class") ------------------------
+DIST ?= dist
+student-pack: $(STUDENT)
+	$(PY) -m course.pack $(DIST)/student
+
+# JupyterHub on this server (run as root): HUB_PREFIX holds the environment, the pack, the
+# exchange and the hub's state; the accounts must exist (or add --create-users to HUB_ARGS).
+HUB_PREFIX ?= /srv/course-hub
+HUB_ARGS ?= --instructors $(USER)
+hub-install: $(STUDENT)
+	$(PY) deploy/jupyterhub/install.py --prefix $(HUB_PREFIX) $(HUB_ARGS)
+
+HUB_ENV = $(shell $(PY) -c "import json; print(json.load(open('$(HUB_PREFIX)/settings.json'))['env'])")
+hub: $(STUDENT)
+	cd $(HUB_PREFIX)/state && COURSE_HUB_SETTINGS=$(HUB_PREFIX)/settings.json \
+	  $(HUB_ENV)/bin/jupyterhub -f $(CURDIR)/deploy/jupyterhub/jupyterhub_config.py

@@ -4,11 +4,13 @@ Instructors author in solutions/<id>/ (solutions and hidden tests) and release i
 Submissions, autograded notebooks, feedback and the gradebook are instructor data: git-ignored.
 """
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
 from course.grading.execute import SandboxExecute
+from course.pages.mathml import LatexToMathML
+from course.pages.readable import ReadableOutputs
+from course.pages.rubric import RubricBeside
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
@@ -47,5 +49,11 @@ c.OverwriteCells.add_missing_cells = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Feedback shows the student their notebook with our reports, but never the hidden tests' code
-# (it holds the hidden seeds and shapes).
-c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+# (it holds the hidden seeds and shapes); long report lines wrap inside their box.
+c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, ReadableOutputs]
+# Every HTML page nbgrader makes (feedback and formgrader's submission view): formulas as MathML,
+# so they render without MathJax's CDN; on formgrader's page only, the model answer and rubric
+# from solutions/ under each written answer (RubricBeside leaves feedback alone).
+c.HTMLExporter.preprocessors = [RubricBeside, LatexToMathML, ReadableOutputs]
+c.CSSHTMLHeaderPreprocessor.enabled = False  # ReadableOutputs does its job, plus wrapping
+c.ReadableOutputs.enabled = True

@@ -169,9 +169,12 @@ def sandbox_used(course_dir: Path, student: str, assignment: str) -> str:
 
 def feedback(course_dir: Path = ROOT, db_url: str | None = None) -> None:
     """generate_feedback for each autograded assignment (HTML in feedback/, no hidden tests)."""
+    from course.pages.exchange import carry_exchange_files
+
     done = Path(course_dir) / "autograded"
     for a in assignments(course_dir):
         if any(done.glob(f"*/{a}/*.ipynb")):
+            carry_exchange_files(course_dir, a)  # so `nbgrader release_feedback` can match them
             nbgrader(course_dir, "generate_feedback", a, "--force", db_url=db_url)
 
 
