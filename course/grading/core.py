@@ -35,6 +35,10 @@ class Mistake(Exception):
     """A sub-check failed; the message is a student-facing explanation (no hidden values/shapes)."""
 
 
+class KnownMistake(Mistake):
+    """A failure that matched a catalogued wrong answer: a real attempt at the maths, named."""
+
+
 class Disqualified(Mistake):
     """A failure that voids the whole item (calling the reference, tampering): the item scores 0."""
 
@@ -46,11 +50,21 @@ class CheckTimeout(Exception):
 @dataclass
 class SubCheck:
     """One gradable property: ``run()`` returns on success, raises :class:`Mistake` (or anything
-    else) on failure. ``points`` is what success earns."""
+    else) on failure. ``points`` is what success earns. A ``hygiene`` property (inputs left
+    unchanged, an edge case as good as the ordinary batch, a consistent second call) holds for
+    an answer that does nothing too, so it counts only when one of the item's other properties
+    holds or fails with a :class:`KnownMistake` (a real attempt)."""
 
     name: str
     points: float
     run: Callable[[], None]
+    hygiene: bool = False
+
+
+HYGIENE_ALONE = Mistake(
+    "not counted yet: this holds for an answer that does nothing, so it counts once the item's "
+    "maths works, or is at least one of the usual mistakes"
+)
 
 
 def _student_frame(exc: BaseException) -> str:
@@ -235,13 +249,19 @@ def grade_item(
         earned, void, budget, failed = 0.0, None, timeout, []
         for check in checks:
             exc = run_isolated(check.run, budget)
-            if exc is None:
-                earned += max(float(check.points), 0.0)
-            elif isinstance(exc, CheckTimeout) and budget:
+            if isinstance(exc, CheckTimeout) and budget:
                 budget = min(budget, 1.0)
             if isinstance(exc, Disqualified) and void is None:
                 void = exc
             failed.append(exc)
+        attempted = any((e is None or isinstance(e, KnownMistake)) and not c.hygiene
+                        for c, e in zip(checks, failed, strict=True))  # fmt: skip
+        if not attempted:  # nothing of the maths works or is even a known mistake
+            failed = [HYGIENE_ALONE if e is None and c.hygiene else e
+                      for c, e in zip(checks, failed, strict=True)]  # fmt: skip
+        earned = sum(
+            max(float(c.points), 0.0) for c, e in zip(checks, failed, strict=True) if e is None
+        )
         score = 0.0 if void is not None else clean_score(earned, maximum)
         print(f"{title}: {_fmt(score)} / {_fmt(maximum)} points")
         if void is not None:

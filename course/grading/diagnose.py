@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .core import Mistake
+from .core import KnownMistake, Mistake
 
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -71,7 +71,7 @@ def check_shape(
     got = _shape_text(actual.shape, hidden)
     if actual.ndim == 2 and actual.shape == expected.shape[::-1]:
         hint = " and it holds the right numbers transposed" if close(actual.T, expected) else ""
-        raise Mistake(
+        raise (KnownMistake if hint else Mistake)(
             f"{what} has the transposed shape{got}{hint}: it must be {expected_text} "
             "(every gradient has the shape of what it is the gradient of)"
         )
@@ -102,14 +102,14 @@ def check_values(
     audit(what, expected, wrong)
     arr = as_array(actual, what)
     if _single_precision(actual) and close(arr, expected, max(rtol, 1e-5), max(atol, 1e-6)):
-        raise Mistake(f"{what} is {actual.dtype}: right to its ~7 digits, but the course "
+        raise KnownMistake(f"{what} is {actual.dtype}: right to its ~7 digits, but the course "
                       "computes in float64 (keep your arrays float64)")  # fmt: skip
     if isinstance(actual, np.ndarray) and actual.dtype.kind in "biu" and not close(arr, expected):
-        raise Mistake(f"{what} is an integer array ({actual.dtype}) with wrong values: build "
+        raise KnownMistake(f"{what} is an integer array ({actual.dtype}) with wrong values: build "
                       "results as float arrays (np.empty_like(x) copies an integer input's dtype)")  # fmt: skip
     for why, value in wrong:  # a known mistake can change the shape, so look before the shape check
         if np.shape(value) != expected.shape and arr.shape == np.shape(value) and close(arr, value):
-            raise Mistake(f"{what}: {why}")
+            raise KnownMistake(f"{what}: {why}")
     check_shape(arr, expected, what, hidden, expected_shape)
     if close(arr, expected, rtol, atol):
         return
@@ -117,9 +117,9 @@ def check_values(
         raise Mistake(f"{what} contains inf or NaN where the reference is finite")
     for why, value in wrong:
         if np.shape(value) == arr.shape and close(arr, value, rtol, atol):
-            raise Mistake(f"{what}: {why}")
+            raise KnownMistake(f"{what}: {why}")
     if close(arr, -expected, rtol, atol):
-        raise Mistake(f"{what} has the wrong sign")
+        raise KnownMistake(f"{what} has the wrong sign")
     precision = (
         f" ({what} is {actual.dtype}: compute in float64)" if _single_precision(actual) else ""
     )
@@ -151,7 +151,7 @@ def check_scalar(
         raise Mistake(f"{what} is inf or NaN where the reference is finite")
     for why, value in wrong:
         if abs(x - value) <= ATOL + rtol * abs(value):
-            raise Mistake(f"{what}: {why}")
+            raise KnownMistake(f"{what}: {why}")
     raise Mistake(f"{what} does not match the reference")
 
 

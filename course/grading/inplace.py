@@ -55,4 +55,4 @@ def leave_inputs(calls: Sequence[Call], *, chained: bool = False) -> None:
 
 def in_place_check(calls: Callable[[], Sequence[Call]]) -> SubCheck:
     """The sub-check: ``calls()`` builds the (function, arguments) pairs, run in order."""
-    return SubCheck(NAME, POINTS, lambda: leave_inputs(calls()))
+    return SubCheck(NAME, POINTS, lambda: leave_inputs(calls()), hygiene=True)

@@ -102,6 +102,7 @@ def _dag_wrong(x: np.ndarray) -> Wrong:
         ("∂y/∂b misses the e^b term (y = a·b + e^b depends on b twice)", via_a + a * np.cos(x)),
         ("∂y/∂b misses the a term: ∂y/∂b = a + e^b", via_a + np.exp(b) * np.cos(x)),
         ("da/dx for a = x² is 2x, not x", b * x + via_b),
+        ("∂y/∂b = a + e^b: the exponential is of b, not of a", via_a + (a + np.exp(a)) * np.cos(x)),
     ]
 
 

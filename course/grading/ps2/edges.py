@@ -120,7 +120,7 @@ def edge_cases(
         )
 
     return [
-        SubCheck("a batch of one example (N = 1)" + ", integer inputs" * integers, 0.5, one),
-        SubCheck(big, big_points, large),
-        SubCheck(inplace.NAME, inplace.POINTS, unchanged),
+        SubCheck("a batch of one example (N = 1)" + ", integer inputs" * integers, 0.5, one, True),
+        SubCheck(big, big_points, large, hygiene=True),
+        SubCheck(inplace.NAME, inplace.POINTS, unchanged, hygiene=True),
     ]

@@ -64,6 +64,10 @@ def check_linear(
         ref.params["weight"][...], ref.params["bias"][...] = w, b
         return m, ref, x, g
 
+    def rooms(rows: int) -> list[tuple[int, ...]]:
+        """Shapes a wrong parameter-gradient line produces (see :func:`.harness.rescue`)."""
+        return [(rows,), (1, d_out), (d_out, 1), (rows, d_out), (d_in, d_out), (rows, d_in)]
+
     def forward() -> None:
         m, ref, x, _ = case(n)
         y = own(m.forward, x)
@@ -80,9 +84,7 @@ def check_linear(
         want = ref.backward(g)
         added: dict[str, np.ndarray] = {}
         if isinstance(dx, BaseException):
-            rows = len(x)
-            shapes = [(rows,), (1, d_out), (d_out, 1), (rows, d_out), (d_in, d_out), (rows, d_in)]
-            rescued, added = rescue(lambda: case(n)[0], x, g, list(_SHAPES), shapes)
+            rescued, added = rescue(lambda: case(n)[0], x, g, list(_SHAPES), rooms(n))
             if rescued is None and what == "input":
                 if not all(close(grad_of(m, k), ref.grads[k]) for k in _SHAPES):
                     raise NotTested(dx, "backward() raised before returning the input gradient")
@@ -121,7 +123,7 @@ def check_linear(
 
     def accumulated() -> None:
         batches = [case(n)[2:], case(n, offset=1)[2:]]
-        accumulates(lambda: case(n)[0], batches, list(_SHAPES))  # same parameters each time
+        accumulates(lambda: case(n)[0], batches, list(_SHAPES))  # the same parameters
 
     def unchanged() -> None:
         m, _, x, g = case(n)

@@ -13,7 +13,7 @@ import numpy as np
 from ...modules import EuclideanLoss as RefEuclidean
 from ...modules import SoftmaxCrossEntropy as RefSCE
 from .. import catalogue
-from ..core import Mistake, NotTested, SubCheck, grade_item
+from ..core import KnownMistake, Mistake, NotTested, SubCheck, grade_item
 from ..diagnose import as_array, as_scalar, check_scalar, check_values, close
 from .edges import Result, attempt, edge_cases
 from .harness import build, extreme, no_mutation, normal, own
@@ -75,6 +75,12 @@ def check_softmax_cross_entropy(
         if only_onehot():
             raise NotTested(memo["ints"], "integer labels raised (see “forward: the loss value”)")
         labels, rows = run(onehot=False), run(onehot=True)
+        if isinstance(rows[0], BaseException) and not isinstance(labels[0], BaseException):
+            raise KnownMistake(
+                f"forward(z, y) raised {getattr(rows[0], 'type_name', type(rows[0]).__name__)} "
+                "with one-hot target rows, while integer labels work: accept (N, K) one-hot "
+                "rows too (e.g. labels = y.argmax(axis=1) when y.ndim == 2)"
+            )
         for i, what in ((0, "forward(z, y) (the loss)"), (1, "backward() (∂ℒ/∂z)")):
             base = labels[i] if not isinstance(labels[i], BaseException) else labels[i + 2]
             got = _raised(rows[i])
@@ -98,7 +104,7 @@ def check_softmax_cross_entropy(
         [
             SubCheck("forward: the loss value", 2, value),
             SubCheck("backward: ∂ℒ/∂logits", 2, gradient),
-            SubCheck("one-hot targets give the same loss and gradient", 1, onehot),
+            SubCheck("one-hot targets give the same loss and gradient", 1, onehot, hygiene=True),
             _scales_by_grad_out(lambda scale: run(scale=scale)[1]),
             *edge_cases(
                 results, unchanged, "large logits (|z| ≈ 1e3): finite and right", 1.5, hidden=hidden
@@ -212,4 +218,4 @@ def _scales_by_grad_out(gradient: Callable[[float], object]) -> SubCheck:
         raise Mistake(f"{what} with grad_out = 2.5 is not 2.5 × backward(1.0): multiply the "
                       "gradient by grad_out (the chain rule)")  # fmt: skip
 
-    return SubCheck("backward(grad_out) scales by grad_out", 0.5, run)
+    return SubCheck("backward(grad_out) scales by grad_out", 0.5, run, hygiene=True)

@@ -66,8 +66,7 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
         b, neg = ref.params["slope"], x <= 0
         slope = None
         if isinstance(dx, BaseException):
-            shapes = [(n, d), (1, d), (d, 1), (n,)]
-            rescued, added = rescue(lambda: case(n)[0], x, g, ["slope"], shapes)
+            rescued, added = rescue(lambda: case(n)[0], x, g, ["slope"], _rooms(n, d))
             if rescued is None:
                 raise NotTested(dx, "backward() raised before finishing")
             dx, slope = rescued, added["slope"]
@@ -93,6 +92,8 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
                              "∂ℒ/∂β = Σₙ gₙ ⊙ xₙ ⊙ 𝟙[xₙ ≤ 0] (sum over rows)", local),
                             ("averaged over the batch instead of summed: ∂ℒ/∂β = Σₙ (…), and "
                              "the loss already averages", local.mean(axis=0)),
+                            ("keepdims=True leaves a (1, num_features) row: the slope "
+                             "gradient has the shape of the slope", ref.grads["slope"][None, :]),
                             ("summed over the features as well: each feature has its own "
                              "slope, so sum over rows only (axis=0)", np.full(d, local.sum())),
                             ("∂a/∂β was taken where x > 0: the slope acts only where x ≤ 0, "
@@ -137,3 +138,8 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
         ],
         hidden=hidden,
     )
+
+
+def _rooms(rows: int, d: int) -> list[tuple[int, ...]]:
+    """Shapes a wrong slope-gradient line produces (see :func:`.harness.rescue`)."""
+    return [(1, d), (rows,), (d, 1), (rows, d)]

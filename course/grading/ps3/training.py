@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import catalogue
-from ..core import Mistake, SubCheck, grade_item
+from ..core import KnownMistake, Mistake, SubCheck, grade_item
 from ..diagnose import as_array, audit, close
 from ..student import fill, library
 from . import digits
@@ -81,7 +81,7 @@ def check_sgd(
             ):
                 if why == "right":
                     return
-                raise Mistake(why)
+                raise KnownMistake(why)
         start = _flat(_tiny_net().params)
         if all(close(p, start) for p in got):
             raise Mistake(
