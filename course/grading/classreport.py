@@ -20,8 +20,14 @@ _TITLE = re.compile(r"^(?P<item>\S.*?) \(autograder, on data you have not seen\)
 _FAILED = re.compile(r"^  ✗ (?P<check>.+?)\s+0 / [\d.]+$")
 
 
+_SAME = re.compile(r"^the same failure: see “(?P<check>.+)”$")
+_NOT_A_MISTAKE = ("not tested", "not counted yet")  # another cause, or nothing to judge yet
+
+
 def hidden_failures(report: str) -> list[tuple[str, str, str]]:
-    """(item, sub-check, explanation) for every ✗ in the hidden part of one report."""
+    """(item, sub-check, explanation) for every ✗ in the hidden part of one report. A ✗ that
+    points to another sub-check's failure gets that explanation; one that was not tested, or is
+    not counted yet, is not a mistake of its own and is left out."""
     out, item, lines = [], None, report.splitlines()
     for i, line in enumerate(lines):
         m = _TITLE.match(line)
@@ -29,9 +35,20 @@ def hidden_failures(report: str) -> list[tuple[str, str, str]]:
             item = m["item"]
             continue
         f = _FAILED.match(line)
-        if item and f:
-            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            out.append((item, f["check"], "" if nxt.startswith(("✓", "✗")) else nxt[:160]))
+        if not (item and f):
+            continue
+        why = []  # the explanation, wrapped over the lines indented under the ✗
+        for nxt in lines[i + 1 :]:
+            if not nxt.startswith(" " * 6):
+                break
+            why.append(nxt.strip())
+        text = " ".join(why)
+        same = _SAME.match(text)
+        if same:
+            text = next((w for it, c, w in out if it == item and c == same["check"]), "")
+        elif text.startswith(_NOT_A_MISTAKE):
+            continue
+        out.append((item, f["check"], text[:160]))
     return out
 
 
