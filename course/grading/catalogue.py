@@ -93,18 +93,6 @@ def softmax_axis(got: np.ndarray) -> str | None:
     return None
 
 
-def batch_mean(want: np.ndarray | float, n: int, what: str) -> list:
-    """The batch average done wrong: a 1/N missing or applied twice (``what`` names the result)."""
-    return [
-        (f"missing 1/N: the loss averages over the batch, so {what} has a 1/N", want * n),
-        (f"divided by N twice: {what} has one 1/N", want / n),
-    ]
-
-
-def sign(want: np.ndarray | float) -> list:
-    return [("the sign is flipped", -want)]
-
-
 # Momentum SGD as (new velocity, step) from (v, g, lr, μ): the course's rule and the usual wrong
 # ones. The CS231n form (v ← μv − ηg, θ ← θ + v) is the course's rule with v scaled by −η: right.
 Rule = Callable[[np.ndarray, np.ndarray, float, float], tuple[np.ndarray, np.ndarray]]
