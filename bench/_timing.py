@@ -94,6 +94,13 @@ def time_interleaved(
     return {name: Timing(t) for name, t in times.items()}
 
 
+def paired_ratio(a: Timing, b: Timing) -> float:
+    """Median over rounds of a_i / b_i, for timings from one ``time_interleaved`` call: the two runs
+    of a round ran back to back, so they share the machine's state of the moment (another tenant's
+    burst, the clock), which a ratio of the two medians does not cancel."""
+    return statistics.median(x / y for x, y in zip(a.times, b.times, strict=True))
+
+
 def fmt_seconds(s: float) -> str:
     if s >= 1.0:
         return f"{s:.2f} s"

@@ -162,6 +162,23 @@ def test_param_gradients_accumulate_and_zero_grad_clears():
     assert held is layer.grads["weight"] and not held.any()  # cleared in place
 
 
+@pytest.mark.parametrize("start", [-1.0, 1.0, np.nan])
+def test_weight_gradient_accumulates_onto_any_nonzero_start(start):
+    """Linear writes gᵀx straight into a weight gradient that is all zeros; any other start
+    (here one entry of −1, +1 or NaN among zeros, so that max or min alone would say 0) is added to."""
+    layer = Linear(3, 2, rng=0)
+    x = np.arange(12.0).reshape(4, 3)
+    g = np.ones((4, 2))
+    layer.grads["weight"][0, 1] = start
+    held = layer.grads["weight"]
+    layer(x)
+    layer.backward(g)
+    want = g.T @ x
+    want[0, 1] += start
+    assert layer.grads["weight"] is held
+    np.testing.assert_array_equal(layer.grads["weight"], want)
+
+
 def test_shared_weights_sum_over_paths():
     # Two Linear modules sharing one weight/bias (and grads) dict: because backward *adds* into
     # grads, the shared gradient is the sum over both paths, which is what the chain rule says.

@@ -30,6 +30,37 @@ def test_sgd_momentum_matches_the_recurrence():
         assert layer.params["weight"].item() == pytest.approx(w)
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_large_arrays_match_the_recurrence(momentum):
+    """Arrays over one block (the step goes block by block) get exactly the whole-array update,
+    including the tail block; a non-contiguous parameter is still updated in place."""
+    from course.modules import Module
+
+    class Odd(Module):  # a parameter that is a transposed view: no flat view of it exists
+        def __init__(self):
+            super().__init__()
+            self.params["w"] = np.zeros((250, 180)).T
+            self.grads["w"] = np.zeros((180, 250))
+
+    rng = np.random.default_rng(0)
+    mods = [Linear(300, 230, rng=0), Odd()]
+    opt = SGD(mods, lr=0.05, momentum=momentum)
+    want = [m.params[k].copy() for m in mods for k in m.params]
+    vel = [np.zeros_like(w) for w in want]
+    for _ in range(3):
+        grads = [g for m in mods for g in m.grads.values()]
+        for g in grads:
+            g[...] = rng.standard_normal(g.shape)
+        opt.step()
+        for w, v, g in zip(want, vel, grads, strict=True):
+            v *= momentum
+            v += g
+            w -= 0.05 * v
+    got = [m.params[k] for m in mods for k in m.params]
+    for w, p in zip(want, got, strict=True):
+        np.testing.assert_allclose(p, w, rtol=1e-14, atol=1e-15)
+
+
 def test_sgd_on_sequential_updates_each_array_once():
     net = Sequential(Linear(2, 3, rng=0), ReLU(), Linear(3, 1, rng=1))
     before = {k: v.copy() for k, v in net.params.items()}

@@ -54,9 +54,11 @@ class Linear(Module):
         x = self._cached()
         g = self._grad_out(grad_out, (x.shape[0], self.out_features))
         gw = self.grads["weight"]
-        if self._scratch is None or self._scratch.shape != gw.shape:
-            self._scratch = np.empty_like(gw)
-        # gᵀx into a buffer kept between calls: a fresh (out, in) array per step costs page faults.
-        gw += np.matmul(g.T, x, out=self._scratch)
+        if gw.max() == 0.0 == gw.min():  # just zeroed (the usual case): write gᵀx straight in
+            np.matmul(g.T, x, out=gw)
+        else:  # accumulate through a buffer kept between calls (a fresh one costs page faults)
+            if self._scratch is None or self._scratch.shape != gw.shape:
+                self._scratch = np.empty_like(gw)
+            gw += np.matmul(g.T, x, out=self._scratch)
         self.grads["bias"] += g.sum(axis=0)
         return g @ self.params["weight"] if input_grad else None
