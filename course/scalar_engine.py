@@ -179,6 +179,11 @@ class Value:
     # backward ----------------------------------------------------------------------------------
     def backward(self) -> None:
         """Fill ``grad`` of every node below with ∂self/∂node (previous grads are reset first)."""
+        if not isinstance(self, Value):  # Value.backward(node): the build-it check's nodes
+            raise TypeError(
+                f"Value.backward works on Values; got a {type(self).__name__}. The build-it "
+                f"check grades your own walk: use topological_order(root)"
+            )
         order = topological_order(self)
         for v in order:
             v.grad = 0.0

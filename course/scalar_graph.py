@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-__all__ = ["Node", "topological_order", "trace"]
+__all__ = ["BareNode", "Node", "topological_order", "trace"]
 
 
 class Node(Protocol):
@@ -24,6 +24,36 @@ class Node(Protocol):
     grad: float
     label: str
     op: str
+
+
+class BareNode:
+    """A node with a ``Value``'s fields and none of its methods: no ``backward``. ps1's build-it
+    check hands a student's ``backward(root)`` graphs of these, so the walk it grades is theirs;
+    ``Value.backward`` refuses them too. (Its slots differ from ``Value``'s, so a
+    ``node.__class__ = Value`` does not turn one into the other.)"""
+
+    __slots__ = ("parents", "local_grads", "data", "grad", "label", "op", "__weakref__")
+
+    def __init__(
+        self,
+        data: float,
+        label: str = "",
+        *,
+        parents: tuple[BareNode, ...] = (),
+        local_grads: tuple[float, ...] = (),
+        op: str = "",
+    ) -> None:
+        self.data, self.grad, self.label, self.op = float(data), 0.0, label, op
+        self.parents, self.local_grads = tuple(parents), tuple(local_grads)
+
+    def __repr__(self) -> str:
+        return f"Node({self.label}={self.data:.4g}, grad={self.grad:.4g})"
+
+    def backward(self) -> None:
+        raise TypeError(
+            "this check grades your own walk: its nodes have no backward() to call. Use "
+            "topological_order(root) and the steps of the question"
+        )
 
 
 def topological_order(root: Node) -> list:

@@ -3,7 +3,8 @@
 Each graph is built twice from one recipe: here, with this process's ``Value``, where the
 reference ``Value.backward`` gives the expected gradients, and on the student's side
 (:func:`~course.grading.student.library`), node by node with the same values, parents and local
-derivatives, for the student's function to walk. Only each node's ``grad`` comes back (a float).
+derivatives, for the student's function to walk. Those are ``BareNode``s, which have no
+``backward`` of their own and which ``Value.backward`` refuses: calling the reference earns nothing. Only each node's ``grad`` comes back (a float).
 The classic mistakes (wrong order, ``=`` at a fan-out, no local derivative, no seed of 1) are
 replayed on the same graph, so the report can name the one the student made.
 """
@@ -23,7 +24,8 @@ from ..diagnose import close
 from ..student import library
 from .common import Fn, Wrong, compare
 
-ENGINE = "course.scalar_engine"
+# The student's walk gets nodes without the reference backward (course.scalar_graph.BareNode).
+NODES = ("course.scalar_graph", "BareNode")
 
 
 # --- the graphs (one recipe each: leaf values in, root out) ----------------------------------------
@@ -176,7 +178,7 @@ def _graph_check(
     def run() -> None:
         root.backward()
         want = np.array([v.grad for v in order])
-        nodes = _mirror(order, library(backward, ENGINE, "Value"))
+        nodes = _mirror(order, library(backward, *NODES))
         backward(nodes[-1])
         got = _grads(nodes, labels)
         if about_order and close(got, _walk(order, order[::-1], add=False)):
@@ -193,7 +195,7 @@ def _twice(backward: Fn, root: Value) -> Callable[[], None]:
     labels = [v.label for v in order]
 
     def run() -> None:
-        nodes = _mirror(order, library(backward, ENGINE, "Value"))
+        nodes = _mirror(order, library(backward, *NODES))
         try:
             backward(nodes[-1])
             first = _grads(nodes, labels)
