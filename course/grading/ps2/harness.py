@@ -15,7 +15,7 @@ from ..core import Mistake, NotTested
 from ..diagnose import as_array, close
 from ..inplace import leave_inputs, own  # noqa: F401 (own is the checks' way to call)
 from ..student import fill
-from .edges import attempt
+from .edges import Result, attempt
 
 
 def build(cls: Any, *args: Any) -> Any:
@@ -160,3 +160,36 @@ def accumulates(fresh: Callable[[], Any], batches: list[tuple], keys: list[str])
             f"self.grads['{key}'] after two backward() calls is not the sum of what each "
             "call adds on its own: add into it (+=) and do not change it anywhere else"
         )
+
+
+Case = Callable[..., tuple]  # case(rows, offset=0, big=False) → (student's module, reference, x, g)
+
+
+def layer_checks(
+    case: Case, n: int, shapes: dict[str, str], y_shape: str, x_shape: str, cause: str = "overflow"
+) -> tuple[Callable[..., list[Result]], Callable[[], None], Callable[[], None]]:
+    """The three checks every module with parameters shares, on batches from ``case``: its results
+    next to the reference's (forward, ∂ℒ/∂x, each gradient in ``shapes``) for the edge cases; that
+    two backward() calls add up; that backward leaves its inputs as they were."""
+
+    def results(rows: int = n, big: bool = False) -> list[Result]:
+        m, ref, x, g = case(rows, big=big)
+        y = attempt(lambda: own(m.forward, x))
+        dx = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
+        want_y = ref.forward(x)
+        out = [Result("forward(x)", y, want_y, y_shape, cause),
+               Result("the input gradient", dx, ref.backward(g), x_shape, cause)]  # fmt: skip
+        for key in shapes:
+            got = dx if isinstance(dx, BaseException) else attempt(lambda k=key: grad_of(m, k))
+            out.append(Result(f"self.grads['{key}']", got, ref.grads[key], shapes[key], cause))
+        return out
+
+    def accumulated() -> None:
+        batches = [case(n, offset=i)[2:] for i in (0, 1)]
+        accumulates(lambda: case(n)[0], batches, list(shapes))  # the same parameters each time
+
+    def unchanged() -> None:
+        m, _, x, g = case(n)
+        no_mutation(m, (x,), g)
+
+    return results, accumulated, unchanged

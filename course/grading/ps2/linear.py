@@ -13,14 +13,13 @@ import numpy as np
 from ...modules import Linear as RefLinear
 from ..core import Mistake, NotTested, SubCheck, grade_item
 from ..diagnose import check_values, close
-from .edges import Result, attempt, edge_cases
+from .edges import attempt, edge_cases
 from .harness import (
-    accumulates,
     build,
     extreme,
     grad_of,
+    layer_checks,
     load_params,
-    no_mutation,
     normal,
     own,
     rescue,
@@ -109,25 +108,9 @@ def check_linear(
         check_values(got, ref.grads[what], f"self.grads['{what}']", hidden=hidden,
                      expected_shape=_SHAPES[what], wrong=_wrong(what, ref.grads[what], g))  # fmt: skip
 
-    def results(rows: int = n, big: bool = False) -> list[Result]:
-        m, ref, x, g = case(rows, big=big)
-        y = attempt(lambda: own(m.forward, x))
-        dx = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
-        ref.forward(x)
-        out = [Result("forward(x)", y, ref.forward(x), "(N, out_features)"),
-               Result("the input gradient", dx, ref.backward(g), "(N, in_features), like x")]  # fmt: skip
-        for key in ("weight", "bias"):
-            got = dx if isinstance(dx, BaseException) else attempt(lambda k=key: grad_of(m, k))
-            out.append(Result(f"self.grads['{key}']", got, ref.grads[key], _SHAPES[key]))
-        return out
-
-    def accumulated() -> None:
-        batches = [case(n)[2:], case(n, offset=1)[2:]]
-        accumulates(lambda: case(n)[0], batches, list(_SHAPES))  # the same parameters
-
-    def unchanged() -> None:
-        m, _, x, g = case(n)
-        no_mutation(m, (x,), g)
+    results, accumulated, unchanged = layer_checks(
+        case, n, _SHAPES, "(N, out_features)", "(N, in_features), like x"
+    )
 
     return grade_item(
         "Linear",

@@ -12,14 +12,13 @@ import numpy as np
 from ...modules import PReLU as RefPReLU
 from ..core import NotTested, SubCheck, grade_item
 from ..diagnose import check_values
-from .edges import Result, attempt, edge_cases
+from .edges import attempt, edge_cases
 from .harness import (
-    accumulates,
     build,
     extreme,
     grad_of,
+    layer_checks,
     load_params,
-    no_mutation,
     normal,
     own,
     rescue,
@@ -106,24 +105,7 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
                             ("grad_out is missing: ∂ℒ/∂β = Σₙ gₙ ⊙ ∂a/∂β (the chain rule)",
                              np.where(neg, x, 0.0).sum(axis=0))])  # fmt: skip
 
-    def results(rows: int = n, big: bool = False) -> list[Result]:
-        m, ref, x, g = case(rows, big=big)
-        y = attempt(lambda: own(m.forward, x))
-        dx = y if isinstance(y, BaseException) else attempt(lambda: own(m.backward, g))
-        gs = dx if isinstance(dx, BaseException) else attempt(lambda: grad_of(m, "slope"))
-        ref.forward(x)
-        dref = ref.backward(g)
-        return [Result("forward(x)", y, ref.forward(x), _LIKE_X, _NO_EXP),
-                Result("the input gradient", dx, dref, _LIKE_X, _NO_EXP),
-                Result("self.grads['slope']", gs, ref.grads["slope"], _SLOPE["slope"], _NO_EXP)]  # fmt: skip
-
-    def accumulated() -> None:
-        batches = [case(n, offset=i)[2:] for i in (0, 1)]
-        accumulates(lambda: case(n)[0], batches, ["slope"])  # the same slopes each time
-
-    def unchanged() -> None:
-        m, _, x, g = case(n)
-        no_mutation(m, (x,), g)
+    results, accumulated, unchanged = layer_checks(case, n, _SLOPE, _LIKE_X, _LIKE_X, _NO_EXP)
 
     return grade_item(
         "PReLU",
