@@ -46,6 +46,8 @@ OUTPUTS = ("autograded", "feedback", "gradebook.db", "grades.csv", ".grading", "
 MARKER = "adv-corpus"  # in every file an attack plants, so that the test may remove it
 HEADER = re.compile(r"# (class|what|cell|after|files|danger|ruff): *(.*)\n")
 CHUNK = re.compile(r"^# %% (cell|after|file): *(\S+) *\n", re.M)
+# `# include: NAME` pastes tests/adversarial/include/NAME.py (code several attacks share).
+INCLUDE = re.compile(r"^# include: *(\w+) *\n", re.M)
 
 
 class Attack:
@@ -54,6 +56,9 @@ class Attack:
     def __init__(self, path: Path):
         self.id, self.student = f"{path.parent.name}/{path.stem}", path.stem
         self.assignment, text = IDS[path.parent.name], path.read_text()
+        text = INCLUDE.sub(
+            lambda m: (path.parent.parent / "include" / f"{m[1]}.py").read_text(), text
+        )
         self.header = {}
         while m := HEADER.match(text):
             self.header[m[1]], text = m[2].strip(), text[m.end() :]

