@@ -162,10 +162,10 @@ def test_param_gradients_accumulate_and_zero_grad_clears():
     assert held is layer.grads["weight"] and not held.any()  # cleared in place
 
 
-@pytest.mark.parametrize("start", [-1.0, 1.0, np.nan])
+@pytest.mark.parametrize("start", [-1.0, 1.0, np.nan, -0.0])
 def test_weight_gradient_accumulates_onto_any_nonzero_start(start):
     """Linear writes gᵀx straight into a weight gradient that is all zeros; any other start
-    (here one entry of −1, +1 or NaN among zeros, so that max or min alone would say 0) is added to."""
+    (here one entry of −1, +1, NaN or −0.0 among zeros) is added to."""
     layer = Linear(3, 2, rng=0)
     x = np.arange(12.0).reshape(4, 3)
     g = np.ones((4, 2))

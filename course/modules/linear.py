@@ -54,7 +54,7 @@ class Linear(Module):
         x = self._cached()
         g = self._grad_out(grad_out, (x.shape[0], self.out_features))
         gw = self.grads["weight"]
-        if gw.max() == 0.0 == gw.min():  # just zeroed (the usual case): write gᵀx straight in
+        if _all_zero(gw):  # just zeroed (the usual case): write gᵀx straight in, no second pass
             np.matmul(g.T, x, out=gw)
         else:  # accumulate through a buffer kept between calls (a fresh one costs page faults)
             if self._scratch is None or self._scratch.shape != gw.shape:
@@ -62,3 +62,9 @@ class Linear(Module):
             gw += np.matmul(g.T, x, out=self._scratch)
         self.grads["bias"] += g.sum(axis=0)
         return g @ self.params["weight"] if input_grad else None
+
+
+def _all_zero(a: np.ndarray) -> bool:
+    """Whether every entry is +0.0, in one pass: a float64's bits read as an unsigned integer are
+    0 only for +0.0 (−0.0 and NaN count as nonzero; the caller then just adds, as always)."""
+    return a.dtype == np.float64 and int(a.view(np.uint64).max()) == 0
