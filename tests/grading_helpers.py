@@ -150,7 +150,8 @@ def assert_fixture_points(
     slow: tuple[str, ...] = (),
 ) -> None:
     """The fixture's items earn exactly ``scores`` (one number, or (visible, hidden)) with every
-    phrase of ``messages`` and none of ``absent`` in the report; the others keep full marks. Items
+    phrase of ``messages`` (and, in the visible run, of ``visible_messages``) and none of ``absent``
+    in the report; the others keep full marks. Items
     in ``slow`` run only when the fixture lists them."""
     ns = answer_namespace(apply_fixture(nb, fixture))
     for gid, (visible, hidden, points) in cells.items():
@@ -161,7 +162,10 @@ def assert_fixture_points(
         for call, expected in zip((visible, hidden), pair, strict=True):
             value, report = score(call, ns, checks)
             assert value == expected, f"{name} {call}: got {value}, want {expected}\n{report}"
-            for phrase in fixture.get("messages", {}).get(gid, []):
+            phrases = fixture.get("messages", {}).get(gid, [])
+            if call == visible:  # where the student's own line and message may be shown
+                phrases = phrases + fixture.get("visible_messages", {}).get(gid, [])
+            for phrase in phrases:
                 assert phrase in report, f"{name} {call}: {phrase!r} missing from\n{report}"
             for phrase in fixture.get("absent", {}).get(gid, []):
                 assert phrase not in report, f"{name} {call}: {phrase!r} should not be in\n{report}"

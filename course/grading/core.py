@@ -27,8 +27,11 @@ import numpy as np
 
 _SHAPE_WORDS = ("broadcast", "mismatch", "shapes", "aligned")
 _GRADING_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-# Frames in these files are not the student's: the grading code, Python's and numpy's own.
-_LIBRARY_DIRS = (_GRADING_DIR, sys.prefix + os.sep, sys.base_prefix + os.sep)
+# Frames in these files are not the student's: the course library (the grading code included),
+# Python's and numpy's own. A crash inside a library function a student called (Value.backward on
+# the build-it check's nodes, say) is reported at the student's line that called it.
+_COURSE_DIR = os.path.dirname(_GRADING_DIR.rstrip(os.sep)) + os.sep
+_LIBRARY_DIRS = (_COURSE_DIR, sys.prefix + os.sep, sys.base_prefix + os.sep)
 
 
 class Mistake(Exception):

@@ -271,8 +271,9 @@ def _same(before: Any, after: Any) -> bool:
 
 
 # Frames in these files are not the student's: the agent, the library copy, Python's and numpy's.
-_LIBRARY_DIRS = (os.path.dirname(os.path.abspath(__file__)) + os.sep, sys.prefix + os.sep,
-                 sys.base_prefix + os.sep)  # fmt: skip
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_DIRS = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "lib") + os.sep,
+                 sys.prefix + os.sep, sys.base_prefix + os.sep)  # fmt: skip
 
 
 def _describe(exc: BaseException) -> dict:
