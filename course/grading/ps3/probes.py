@@ -60,8 +60,7 @@ class SGD:
         self.model, self.lr = model, float(lr)
 
     def zero_grad(self) -> None:
-        for g in self.model.grads.values():
-            g[...] = 0.0
+        self.model.zero_grad()  # Module.zero_grad: every gradient to 0, in place
 
     def step(self) -> None:
         grads = self.model.grads
