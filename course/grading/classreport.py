@@ -224,12 +224,19 @@ def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> s
     lines = [
         f"{assignment}: {len(found)} submission(s), {len(graded & {f.student for f in found})} graded"
     ]
-    parallel = sum(o.status == "graded" for o in outcomes)
+    here = [o for o in outcomes if o.status == "graded" and getattr(o, "worker_error", "")]
+    parallel = sum(o.status == "graded" for o in outcomes) - len(here)
     cached = sum(o.status == "cached" for o in outcomes)
     for o in outcomes:
         if o.reason and o.status != "failed":
             lines.append(f"  note  {o.student}: {o.reason}")
     lines.append(f"  graded now in parallel: {parallel}; from an earlier run: {cached}")
+    if here:  # one line, not one per student: on a broken cluster it is the whole class
+        lines.append(
+            f"  graded in this process because their Dask worker failed: {len(here)} (the worker "
+            f"said {here[0].worker_error}; check that every worker has bubblewrap and may create "
+            "user namespaces)"
+        )
     for f in found:
         notes = [f.note] if f.note else []
         notes += [f.problem] if f.problem else []

@@ -36,6 +36,7 @@ class Outcome:
     status: str  # "graded", "cached", "failed"
     seconds: float = 0.0
     reason: str = ""
+    worker_error: str = ""  # graded in the instructor's process because its Dask worker failed
 
 
 def grade_task(notebook: str, assignment: str, sandboxed: bool, timeout: float) -> str:
@@ -111,12 +112,19 @@ def grade_class(
     todo: dict[str, tuple[str, list[str]]] = {}  # cache key → (notebook JSON, students)
     ready: list[tuple[str, Any]] = []
 
-    def done(student: str, graded: Any, status: str, seconds: float = 0.0, why: str = "") -> None:
+    def done(
+        student: str,
+        graded: Any,
+        status: str,
+        seconds: float = 0.0,
+        why: str = "",
+        worker: str = "",
+    ) -> None:
         try:
             record(
                 course_dir, submitted, assignment, student, copy.deepcopy(graded), db_url, config
             )
-            outcomes.append(Outcome(student, status, seconds, why))
+            outcomes.append(Outcome(student, status, seconds, why, worker))
         except Exception as exc:  # a grade that cannot be recorded is reported, never lost silently
             outcomes.append(Outcome(student, "failed", seconds, f"recording failed: {exc}"))
 
@@ -160,23 +168,33 @@ def grade_class(
         ): k  # fmt: skip
         for k, (nb, _) in todo.items()
     }
+    worker_failed: list[str] = []
     with tqdm(total=waiting, unit="notebook", desc=assignment, smoothing=0.1) as bar:
         for fut in as_completed(futures):
             k = futures[fut]
             text, group = todo[k]
+            worker = ""
             try:
                 graded = nbformat.reads(fut.result(), 4)
-            except Exception:  # a worker failed (lost, no sandbox there): grade it here instead
+            except Exception as exc:  # a worker failed (lost, no bwrap): grade it here instead
+                worker = f"{type(exc).__name__}: {exc}"[:300]
+                if not worker_failed:  # said once: on a broken cluster it is every notebook
+                    log(f"{assignment}: a Dask worker could not grade a notebook ({worker}); "
+                        "grading such notebooks in this process instead")  # fmt: skip
+                worker_failed.append(k)
                 try:
                     graded = nbformat.reads(grade_task(text, assignment, sandboxed, timeout), 4)
                 except Exception as exc:  # here too: said for each student, the batch goes on
+                    here = f"{type(exc).__name__}: {exc}"
+                    twice = f"grading failed twice: on a Dask worker ({worker}), then here ({here})"
                     for student, _ in group:
-                        outcomes.append(Outcome(student, "failed", time.perf_counter() - start,
-                                                f"grading failed twice: {type(exc).__name__}: {exc}"))  # fmt: skip
+                        outcomes.append(
+                            Outcome(student, "failed", time.perf_counter() - start, twice)
+                        )
                     bar.update(len(group))
                     continue
             cache.store(cache_dir, assignment, k, graded)
             for student, why in group:
-                done(student, graded, "graded", time.perf_counter() - start, why)
+                done(student, graded, "graded", time.perf_counter() - start, why, worker)
             bar.update(len(group))
     return outcomes
