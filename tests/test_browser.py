@@ -13,7 +13,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, free_port, wait_for_url
 
 from course.widgets import saturation_stats
 
@@ -29,16 +29,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE = "lectures/04_activations_saturation.ipynb"
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",  # we run as root in a container
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARROW_PRESSES = 15  # weight scale 1.0 → 2.5 in steps of 0.1
 
 
@@ -46,30 +37,6 @@ def _loud_skip(reason: str) -> None:
     msg = f"!!! BROWSER TEST SKIPPED: {reason} !!!"
     print(f"\n{msg}", file=sys.stderr)
     pytest.skip(msg)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout: float = 45.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(
-        f"jupyter lab did not answer {url} in {timeout:g} s:\n{log.read_text()[-3000:]}"
-    )
 
 
 def _kernel_state(base: str, token: str, path: str) -> tuple[str, int] | None:
@@ -132,7 +99,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
         JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
     )
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     log = tmp / "lab.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -144,7 +111,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_server(f"{base}/api/status?token={token}", proc, log)
+        wait_for_url(f"{base}/api/status?token={token}", proc, log, timeout=45)
         yield base, token
     finally:
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
