@@ -27,9 +27,9 @@ class Node(Protocol):
 
 
 class BareNode:
-    """A node with a ``Value``'s fields and none of its methods: no ``backward``. ps1's build-it
-    check hands a student's ``backward(root)`` graphs of these, so the walk it grades is theirs;
-    ``Value.backward`` refuses them too. (Its slots differ from ``Value``'s, so a
+    """A node with a ``Value``'s fields and none of its maths: its ``backward`` only says to write
+    the walk. ps1's build-it check hands a student's ``backward(root)`` graphs of these, so the
+    walk it grades is theirs; ``Value.backward`` refuses them too. (Its slots differ from ``Value``'s, so a
     ``node.__class__ = Value`` does not turn one into the other.)"""
 
     __slots__ = ("parents", "local_grads", "data", "grad", "label", "op", "__weakref__")

@@ -224,7 +224,7 @@ def summary(course_dir: Path, assignment: str, found: list, outcomes: list) -> s
     lines = [
         f"{assignment}: {len(found)} submission(s), {len(graded & {f.student for f in found})} graded"
     ]
-    here = [o for o in outcomes if o.status == "graded" and getattr(o, "worker_error", "")]
+    here = [o for o in outcomes if o.status == "graded" and o.worker_error]
     parallel = sum(o.status == "graded" for o in outcomes) - len(here)
     cached = sum(o.status == "cached" for o in outcomes)
     for o in outcomes:

@@ -249,7 +249,7 @@ def grade_item(
     if hidden:
         title = f"{title} (autograder, on data you have not seen)"
     try:
-        earned, void, budget, failed = 0.0, None, timeout, []
+        void, budget, failed = None, timeout, []
         for check in checks:
             exc = run_isolated(check.run, budget)
             if isinstance(exc, CheckTimeout) and budget:

@@ -168,7 +168,7 @@ def grade_class(
         ): k  # fmt: skip
         for k, (nb, _) in todo.items()
     }
-    worker_failed: list[str] = []
+    worker_said = False  # a worker's failure is logged once: on a broken cluster it is every one
     with tqdm(total=waiting, unit="notebook", desc=assignment, smoothing=0.1) as bar:
         for fut in as_completed(futures):
             k = futures[fut]
@@ -178,10 +178,10 @@ def grade_class(
                 graded = nbformat.reads(fut.result(), 4)
             except Exception as exc:  # a worker failed (lost, no bwrap): grade it here instead
                 worker = f"{type(exc).__name__}: {exc}"[:300]
-                if not worker_failed:  # said once: on a broken cluster it is every notebook
+                if not worker_said:
                     log(f"{assignment}: a Dask worker could not grade a notebook ({worker}); "
                         "grading such notebooks in this process instead")  # fmt: skip
-                worker_failed.append(k)
+                    worker_said = True
                 try:
                     graded = nbformat.reads(grade_task(text, assignment, sandboxed, timeout), 4)
                 except Exception as exc:  # here too: said for each student, the batch goes on
