@@ -79,14 +79,14 @@ test: $(TESTDEP) $(BROWSER) $(SANDBOX) $(NODE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(TESTDEP)
-	$(VENV)/bin/ruff check course tests bench deploy
-	$(VENV)/bin/ruff format --check course tests bench deploy
+	$(VENV)/bin/ruff check course autograder tests bench deploy
+	$(VENV)/bin/ruff format --check course autograder tests bench deploy
 
 bench: $(BENCHDEP)
 	$(PY) bench/run_all.py
 
 # --- instructor workflow (see README "For instructors"); nbgrader_config.py is in this folder ---
-INSTRUCTOR := $(PY) -m course.instructor
+INSTRUCTOR := $(PY) -m autograder
 
 release: $(STUDENT)
 	$(INSTRUCTOR) release
@@ -106,7 +106,7 @@ demo: $(INSTRDEP) $(SANDBOX)
 # --- giving the course to a class (README "Three ways to run a class") ------------------------
 DIST ?= dist
 student-pack: $(STUDENT)
-	$(PY) -m course.pack $(DIST)/student
+	$(PY) -m autograder.pack $(DIST)/student
 
 # JupyterHub on this server (run as root): HUB_PREFIX holds the environment, the pack, the
 # exchange and the hub's state; the accounts must exist (or add --create-users to HUB_ARGS).

@@ -7,10 +7,10 @@ Submissions, autograded notebooks, feedback and the gradebook are instructor dat
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
-from course.grading.execute import SandboxExecute
-from course.pages.mathml import LatexToMathML
-from course.pages.readable import ReadableOutputs
-from course.pages.rubric import RubricBeside
+from autograder.execute import SandboxExecute
+from autograder.pages.mathml import LatexToMathML
+from autograder.pages.readable import ReadableOutputs
+from autograder.pages.rubric import RubricBeside
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
@@ -36,8 +36,8 @@ c.CourseDirectory.ignore = [
 ]  # fmt: skip
 
 # Autograde runs the student's cells in a bubblewrap sandbox and scores every test cell with the
-# grader's own checks (course/grading/engine); read-only `display-only` cells (plots, explorers)
-# are skipped. `python -m course.instructor autograde --no-sandbox` turns the sandbox off.
+# grader's own checks (autograder/engine); read-only `display-only` cells (plots, explorers)
+# are skipped. `python -m autograder autograde --no-sandbox` turns the sandbox off.
 c.Autograde.autograde_preprocessors = [
     SandboxExecute if p is Execute else p
     for p in Autograde.class_traits()["autograde_preprocessors"].default()

@@ -1,7 +1,7 @@
 """Seconds per submission under `nbgrader autograde`, for each assignment, against the floor.
 
 The assignment is graded the course's way: student cells in a bubblewrap sandbox, every point
-from the trusted checks (course/grading/engine). The floor is **plain nbgrader** (its own Execute
+from the trusted checks (autograder/engine). The floor is **plain nbgrader** (its own Execute
 step, a Jupyter kernel, no sandbox) on a notebook with the same cells and nbgrader metadata but
 trivial code (`pass`, test cells `0`): what kernel start-up, nbgrader's bookkeeping and cell round
 trips cost anyway. The floor lives in a second course directory whose nbgrader_config.py sets
@@ -25,14 +25,8 @@ import _timing  # noqa: F401  (pins BLAS threads before numpy is imported anywhe
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from course.instructor import (  # noqa: E402
-    assignments,
-    copy_course,
-    nbgrader,
-    release,
-    solved_notebook,
-    submit,
-)
+from autograder.commands import assignments, nbgrader, release  # noqa: E402
+from autograder.demo import copy_course, solved_notebook, submit  # noqa: E402
 
 PLAIN_CONFIG = """c = get_config()
 c.CourseDirectory.source_directory = "solutions"

@@ -3,7 +3,7 @@
 The class is ps2_modules: 60 % correct, 30 % with one realistic bug, 10 % broken (duplicated
 cells, renamed files, a cell that exits or loops, not a notebook). Every notebook differs by a
 comment, as real students' do, so nothing is graded once for many. The course's run is
-`python -m course.instructor autograde` (normalised submissions, a local Dask cluster on every
+`python -m autograder autograde` (normalised submissions, a local Dask cluster on every
 core, student code in bubblewrap, trusted checks, nbgrader recording); the baseline is plain
 `nbgrader autograde` (serial, a Jupyter kernel per notebook, no sandbox) with nbgrader's default
 configuration on the same submissions. Target: <= 0.5x the baseline's wall time.
@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "broken"))
 from corpus import CORPUS, replace  # noqa: E402
 
-from course.instructor import copy_course, nbgrader, release, solved_notebook  # noqa: E402
+from autograder.commands import nbgrader, release  # noqa: E402
+from autograder.demo import copy_course, solved_notebook  # noqa: E402
 
 PLAIN_CONFIG = """c = get_config()
 c.CourseDirectory.source_directory = "solutions"
@@ -89,7 +90,7 @@ def main() -> int:
         make_class(ours, n)
         nbgrader(ours, "generate_assignment", A, "--force", "--log-level=ERROR",
                  db_url=f"sqlite:///{ours / 'gradebook.db'}")  # fmt: skip
-        t = timed([sys.executable, "-m", "course.instructor", "autograde", "--course-dir",
+        t = timed([sys.executable, "-m", "autograder", "autograde", "--course-dir",
                    str(ours), "--db-url", f"sqlite:///{ours / 'gradebook.db'}"], ROOT)  # fmt: skip
         # Plain nbgrader stops the whole batch at the first duplicated cell, so it gets the class
         # after the course's normalisation (one notebook per student, repaired metadata).

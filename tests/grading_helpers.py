@@ -15,7 +15,7 @@ from types import ModuleType
 
 import nbformat
 
-from course.grading.execute import is_display_only
+from autograder.execute import is_display_only
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -176,15 +176,15 @@ def trusted_scores(nb: nbformat.NotebookNode, assignment: str, cells: dict, chec
                    ) -> dict[tuple[str, str], tuple[float, str]]:  # fmt: skip
     """(grade_id, "visible" | "hidden") → (score, report), the way autograde scores them: the
     notebook's non-test code cells in one sandbox, then each call by the grader's own checks."""
-    from course.grading.engine.remote import World
-    from course.grading.engine.runner import (
+    from autograder.engine.remote import World
+    from autograder.engine.runner import (
         code_cells,
         is_test_cell,
         library_for,
         run_cell,
         run_checks,
     )
-    from course.grading.engine.session import Session
+    from autograder.engine.session import Session
 
     out = {}
     with Session(library_for(assignment)) as session:

@@ -1,5 +1,5 @@
 """Issue 9's adversarial corpus (tests/adversarial/, see its README) through the instructor's
-real commands (`python -m course.instructor autograde`, `feedback`, `grades`): next to `victim`
+real commands (`python -m autograder autograde`, `feedback`, `grades`): next to `victim`
 (the solution) and `untouched` (the release), no attacker may earn a point, take one from a
 classmate, write the gradebook, change `course/`, the course directory or the Python environment,
 leave a process running or see anything hidden in its feedback, and the batch always completes.
@@ -32,7 +32,8 @@ import nbformat
 import pytest
 from nbgrader.utils import determine_grade
 
-from course.instructor import copy_course, release, solved_notebook, submit
+from autograder.commands import release
+from autograder.demo import copy_course, solved_notebook, submit
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +172,7 @@ def snapshot(d: Path, ipython: Path) -> dict[str, dict[str, str]]:
 
 def run(cmd: str, d: Path, env: dict, log: Path, cage: list[str]) -> str:
     """One instructor command in its own session; killed with everything in it on timeout."""
-    args = [*cage, PY, "-m", "course.instructor", cmd, "--course-dir", str(d),
+    args = [*cage, PY, "-m", "autograder", cmd, "--course-dir", str(d),
             "--db-url", f"sqlite:///{d / 'gradebook.db'}"]  # fmt: skip
     with log.open("w") as out:
         p = subprocess.Popen(

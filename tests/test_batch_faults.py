@@ -15,8 +15,9 @@ import pytest
 from distributed import LocalCluster, get_worker
 from test_class_scale import BIAS, FULL, A, replace, scores  # A class's helpers (ps2)
 
-from course.grading.engine import batch
-from course.instructor import autograde, copy_course, grades, solved_notebook, submit
+from autograder.commands import autograde, grades
+from autograder.demo import copy_course, solved_notebook, submit
+from autograder.engine import batch
 
 pytestmark = pytest.mark.slow
 SOLVED = ["dee", "eve"]  # the same notebook: one grading task for both

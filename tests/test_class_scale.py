@@ -18,7 +18,8 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from course.instructor import ROOT, copy_course, solved_notebook
+from autograder.commands import ROOT
+from autograder.demo import copy_course, solved_notebook
 
 sys.path.insert(0, str(Path(__file__).parent / "broken"))
 from corpus import BIAS, CORPUS, FULL, replace  # noqa: E402
@@ -45,7 +46,7 @@ def make_class(d: Path) -> Path:
 
 
 def instructor(d: Path, *args: str, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "course.instructor", *args, "--course-dir", str(d),
+    cmd = [sys.executable, "-m", "autograder", *args, "--course-dir", str(d),
            "--db-url", f"sqlite:///{d / 'gradebook.db'}"]  # fmt: skip
     if kw.pop("background", False):
         return subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
@@ -132,7 +133,7 @@ def test_an_interrupted_run_resumes_without_grading_anyone_twice(graded, tmp_pat
 
 
 def test_a_half_written_or_corrupt_result_is_never_taken_for_a_grade(tmp_path):
-    from course.grading.engine import cache
+    from autograder.engine import cache
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     cache.store(tmp_path, A, "k", nb)

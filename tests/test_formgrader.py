@@ -3,10 +3,10 @@
 A ps1 submission with a written derivation (LaTeX) and a wrong softmax gradient is autograded in a
 temporary course directory. Then:
 - formgrader's page shows, right after the student's written answer, the model answer and rubric
-  from solutions/ (course.pages.rubric);
+  from solutions/ (autograder.pages.rubric);
 - the student's feedback HTML has none of them, renders the formulas as MathML without any
-  network (course.pages.mathml), and every report line wraps inside its box
-  (course.pages.readable): no output box is wider than the page's.
+  network (autograder.pages.mathml), and every report line wraps inside its box
+  (autograder.pages.readable): no output box is wider than the page's.
 """
 
 from __future__ import annotations
@@ -24,16 +24,9 @@ import pytest
 from nbgrader.api import Gradebook
 from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, free_port, stop_group, wait_for_url
 
-from course.instructor import (
-    ROOT,
-    autograde,
-    copy_course,
-    feedback,
-    release,
-    solved_notebook,
-    submit,
-)
-from course.pages.rubric import model_answers
+from autograder.commands import ROOT, autograde, feedback, release
+from autograder.demo import copy_course, solved_notebook, submit
+from autograder.pages.rubric import model_answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 A_ID = "ps1_chain_rule"

@@ -153,7 +153,7 @@ def test_a_broken_report_still_returns_zero(monkeypatch):
 def test_only_ungraded_read_only_tagged_cells_are_display_only():
     from nbformat.v4 import new_code_cell
 
-    from course.grading.execute import is_display_only
+    from autograder.execute import is_display_only
 
     def cell(tags=("display-only",), **nbgrader):
         meta = {"grade": False, "solution": False, "locked": True, "grade_id": "plot", **nbgrader}

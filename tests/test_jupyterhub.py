@@ -4,7 +4,7 @@ The hub (with configurable-http-proxy from npm) listens on a loopback port; one 
 students are real system users with passwords (PAM). The instructor releases ps2_modules through
 nbgrader's exchange. Student A works in the real browser: logs in, opens the assignment list,
 fetches, edits an answer, validates and submits. Student B does the same with nbgrader's command
-line, as their own user. The instructor collects, autogrades (course.instructor: sandboxed),
+line, as their own user. The instructor collects, autogrades (autograder.commands: sandboxed),
 generates and releases feedback. Each student fetches their feedback and finds their own score and
 report; neither can read the other's work or the instructor's files. Everything started is
 stopped and the accounts are removed.
@@ -316,10 +316,10 @@ def test_class_cycle_release_work_submit_grade_feedback(hub: Hub) -> None:
     run_i(hub.instructor, "nbgrader", "collect", A_ID)
     for s in (hub.a, hub.b):
         assert (course / "submitted" / s / A_ID / f"{A_ID}.ipynb").is_file(), f"{s} not collected"
-    graded = run_i(hub.instructor, "python", "-m", "course.instructor", "autograde",
+    graded = run_i(hub.instructor, "python", "-m", "autograder", "autograde",
                    "--workers", "1", check=False)  # fmt: skip
     assert graded.returncode == 0, graded.stdout[-4000:] + graded.stderr[-4000:]
-    run_i(hub.instructor, "python", "-m", "course.instructor", "feedback")
+    run_i(hub.instructor, "python", "-m", "autograder", "feedback")
     run_i(hub.instructor, "nbgrader", "release_feedback", A_ID)
 
     want = {hub.a: _points("relu"), hub.b: _points("linear", "sigmoid")}
@@ -343,7 +343,7 @@ def test_class_cycle_release_work_submit_grade_feedback(hub: Hub) -> None:
         inbound = Path(hub.settings["exchange"]) / course_id() / "inbound"
         listing = hub.run_as(s, "ls", str(inbound), check=False)
         assert listing.returncode != 0, f"{s} can list the exchange's inbound: {listing.stdout}"
-        engine = hub.run_as(s, "python", "-c", "import course.grading.engine.runner", check=False)
+        engine = hub.run_as(s, "python", "-c", "import autograder.engine.runner", check=False)
         assert engine.returncode != 0, f"{s}'s Python imports the grader's engine"
 
     # Per-user limits on the student's server (started through the hub for student A).

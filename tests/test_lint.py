@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 RUFF = Path(sys.executable).parent / "ruff"
-TARGETS = ["course", "tests", "bench", "deploy", "nbgrader_config.py"]
+TARGETS = ["course", "autograder", "tests", "bench", "deploy", "nbgrader_config.py"]
 
 
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]], ids=["lint", "format"])

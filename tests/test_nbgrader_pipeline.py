@@ -16,19 +16,10 @@ from grading_helpers import apply_fixture, load_fixtures, unwrap
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
-from course.grading.execute import is_display_only
+from autograder.commands import ROOT, assignments, autograde, feedback, grades, release
+from autograder.demo import copy_course, solved_notebook, submit
+from autograder.execute import is_display_only
 from course.grading.ps2 import POINTS
-from course.instructor import (
-    ROOT,
-    assignments,
-    autograde,
-    copy_course,
-    feedback,
-    grades,
-    release,
-    solved_notebook,
-    submit,
-)
 
 FIXTURES = load_fixtures("ps2")
 pytestmark = pytest.mark.slow

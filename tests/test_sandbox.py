@@ -11,12 +11,13 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.commands import ROOT
+from autograder.demo import solved_notebook
+from autograder.engine import runner, sandbox
+from autograder.engine.library import Profile, build
+from autograder.engine.remote import StudentError, World
+from autograder.engine.session import Session
 from course.grading.core import CheckTimeout
-from course.grading.engine import runner, sandbox
-from course.grading.engine.library import Profile, build
-from course.grading.engine.remote import StudentError, World
-from course.grading.engine.session import Session
-from course.instructor import ROOT, solved_notebook
 
 pytestmark = pytest.mark.slow
 REPO = str(ROOT)

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from course.pack import NOTEBOOK_DIRS, library_closure, notebook_sources
 from pack_helpers import (
     ROOT,
     built_pack,
@@ -28,8 +29,6 @@ from pack_helpers import (
     stop_group,
     wait_for_url,
 )
-
-from course.pack import NOTEBOOK_DIRS, library_closure, notebook_sources
 
 INSTRUCTOR_EXTENSIONS = ["formgrader", "create-assignment", "course-list"]
 
@@ -112,9 +111,9 @@ def test_pack_holds_what_students_need_and_no_instructor_tooling():
         got = sorted(str(p.relative_to(pack)) for p in (pack / d).rglob("*.ipynb"))
         assert got == want, f"{d}/ in the pack: {got}; expected {want}"
     for absent in ["solutions", "nbgrader_config.py", "tests", "bench", "deploy",
-                   "course/instructor.py", "course/pack.py", "course/grading/engine/runner.py",
-                   "course/grading/engine/cells.py", "course/grading/agent",
-                   "course/grading/classreport.py", "course/grading/submissions.py"]:  # fmt: skip
+                   "autograder/commands.py", "autograder/pack.py", "autograder/engine/runner.py",
+                   "autograder/engine/cells.py", "course/grading/agent",
+                   "autograder/classreport.py", "autograder/submissions.py"]:  # fmt: skip
         assert not (pack / absent).exists(), f"instructor-only {absent} is in the pack"
     py = {str(p.relative_to(pack)) for p in (pack / "course").rglob("*.py")}
     needed = {str(p.relative_to(ROOT))

@@ -39,16 +39,16 @@ from grading_helpers import (
     source_path,
 )
 
-from course.data import digits_raw, load_digits
-from course.grading import ps3
-from course.grading.engine.runner import (
+from autograder.engine.runner import (
     code_cells,
     is_test_cell,
     library_for,
     run_cell,
     trusted_run,
 )
-from course.grading.engine.session import Session
+from autograder.engine.session import Session
+from course.data import digits_raw, load_digits
+from course.grading import ps3
 from course.grading.ps3 import digits, network
 
 ASSIGNMENT = "ps3_training"

@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 # Files an instructor's course directory needs (the rest of the repository is not course data).
 COURSE_FILES = ["nbgrader_config.py", "pyproject.toml", "requirements.txt", "Makefile", "README.md"]
-COURSE_DIRS = ["course", "solutions", "assignments", "lectures"]
+COURSE_DIRS = ["course", "autograder", "solutions", "assignments", "lectures"]
 
 
 def run(cmd: list[str], **kw: object) -> None:
@@ -62,7 +62,7 @@ def build_env(prefix: Path, python: str, env: Path | None, pack: Path | None) ->
     extras are added."""
     if pack is None:
         sys.path.insert(0, str(REPO))
-        from course.pack import build
+        from autograder.pack import build
 
         pack = build(prefix / "pack")
     pip = ["-m", "pip", "install", "-q"]

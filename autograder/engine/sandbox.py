@@ -53,8 +53,8 @@ class Limits:
             resource.setrlimit(res, (value, value))
 
 
-# Inside the sandbox: stdout of the student's code must not reach the channel (see agent/main.py).
-BOOT = "import sys; sys.path[:0] = ['/sandbox/agent', '/sandbox/lib']; import main; main.main()"
+# Inside the sandbox: stdout of the student's code must not reach the channel (see autograder/inside/agent.py).
+BOOT = "import sys; sys.path[:0] = ['/sandbox/agent', '/sandbox/lib']; import agent; agent.main()"
 ENV = {
     "PATH": "/usr/bin:/bin",
     "HOME": "/scratch",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from traitlets import Bool
 
-CSS = """/* course.pages.readable */
+CSS = """/* autograder.pages.readable */
 .output_area pre, .output_subarea pre, .output_text pre, .output_stream pre, .output_error pre,
 .input_area pre, .rendered_html pre {
   white-space: pre-wrap;      /* keep the report's layout, wrap at the box's edge */

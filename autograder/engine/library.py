@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-COURSE = Path(__file__).resolve().parents[2]
-GRADING = COURSE / "grading"
+import course
+
+COURSE = Path(course.__file__).resolve().parent  # the library the sandbox gets parts of
+INSIDE = Path(__file__).resolve().parents[1] / "inside"  # the code that runs in the sandbox
 # What every problem set may import: module plumbing, checks of your own gradients.
 COMMON = ("__init__.py", "_validate.py", "init.py", "gradcheck.py", "modules/base.py")
 
@@ -83,8 +85,8 @@ def build(assignment: str, profile: Profile, dest: Path | None = None) -> Path:
     root = Path(dest or tempfile.mkdtemp(prefix=f"sandbox-{assignment}-"))
     agent = root / "agent"
     agent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(GRADING / "agent" / "main.py", agent / "main.py")
-    shutil.copy2(GRADING / "wire.py", agent / "wire.py")
+    shutil.copy2(INSIDE / "agent.py", agent / "agent.py")
+    shutil.copy2(INSIDE / "wire.py", agent / "wire.py")
     lib = root / "lib" / "course"
     for rel in profile.files:
         (lib / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -19,19 +19,23 @@ from typing import Any
 
 import nbformat
 
-from ..execute import is_display_only
+import course
 
-COURSE = Path(__file__).resolve().parents[2]
+from ..cellmeta import is_display_only
+
+# The grader's code: the checks and library it drives, and this package.
+SOURCES = (Path(course.__file__).resolve().parent, Path(__file__).resolve().parents[1])
 
 
 @functools.cache
 def grader_version() -> str:
     """A hash of every Python file the grader runs (checks, engine, reference modules)."""
     h = hashlib.sha256()
-    for path in sorted(COURSE.rglob("*.py")):
-        if "__pycache__" not in path.parts:
-            h.update(str(path.relative_to(COURSE)).encode())
-            h.update(path.read_bytes())
+    for top in SOURCES:
+        for path in sorted(top.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(top.parent)).encode())
+                h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -19,27 +19,12 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Integer, Unicode
 
-DISPLAY_ONLY = "display-only"
-
-
-def is_display_only(cell: NotebookNode, tag: str = DISPLAY_ONLY) -> bool:
-    """A code cell the autograder may skip: tagged ``tag``, read-only, known to the gradebook
-    (it keeps its grade_id after nbgrader's OverwriteCells), and neither graded nor an answer."""
-    meta = cell.get("metadata", {})
-    nb = meta.get("nbgrader", {})
-    return (
-        cell.get("cell_type") == "code"
-        and tag in meta.get("tags", [])
-        and bool(nb.get("grade_id"))
-        and nb.get("locked") is True
-        and not nb.get("grade")
-        and not nb.get("solution")
-    )
+from .cellmeta import DISPLAY_ONLY, is_display_only  # noqa: F401 (nbgrader_config names them here)
 
 
 class SandboxExecute(NbGraderPreprocessor):
     """Autograde's Execute step: the student's cells run in a sandbox, the points come from the
-    grader's own checks (see :mod:`course.grading.engine.runner`). Test cells get only the
+    grader's own checks (see :mod:`autograder.engine.runner`). Test cells get only the
     grader's report and score as outputs, whatever the student's code did."""
 
     timeout = Integer(120, help="Seconds one notebook cell may run.").tag(config=True)

@@ -10,7 +10,7 @@ _REFERENCE = ("functional.py", "modules/__init__.py", "modules/activations.py",
 
 
 def _ps3_digits() -> bytes:
-    from ..ps3.digits import sandbox_file  # the grader's own copy of the held-out rows
+    from course.grading.ps3.digits import sandbox_file  # the grader's own copy of the held-out rows
 
     return sandbox_file()
 
@@ -48,5 +48,5 @@ def profile(assignment: str) -> Profile:
     except KeyError:
         raise KeyError(
             f"no grading profile for assignment {assignment!r}; known: {sorted(PROFILES)} "
-            "(add one in course/grading/engine/profiles.py)"
+            "(add one in autograder/engine/profiles.py)"
         ) from None

@@ -17,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import wire
+from course.grading.student import register_world_finder
+
+from ..inside import wire
 from .session import Session
 
 CALL_TIMEOUT = 60.0  # seconds for one call when no sub-check budget is running
@@ -192,10 +194,10 @@ class World:
                   "replace": bool(replace)})  # fmt: skip
 
 
-def is_remote(obj: Any) -> bool:
-    return isinstance(obj, Remote)
-
-
 def world_of(obj: Any) -> World | None:
     """The sandbox an object lives in, or None for an object of this process."""
     return obj._world if isinstance(obj, Remote) else None
+
+
+# The checks (course.grading.student) learn here which objects are stand-ins.
+register_world_finder(world_of)

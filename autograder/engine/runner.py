@@ -25,8 +25,9 @@ from typing import Any
 
 import nbformat
 
-from ..core import CheckTimeout, clean_score
-from ..execute import is_display_only
+from course.grading.core import CheckTimeout, clean_score
+
+from ..cellmeta import is_display_only
 from . import cells, library
 from .profiles import profile
 from .remote import StudentError, World

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .. import wire
-from ..core import CheckTimeout, current_deadline
+from course.grading.core import CheckTimeout, current_deadline
+
+from ..inside import wire
 from . import sandbox
 
 READY_TIMEOUT = 60.0  # seconds for a new sandbox to start (Python, numpy, IPython)

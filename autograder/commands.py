@@ -1,6 +1,6 @@
 """Instructor workflow around nbgrader: release, autograde, feedback, grade table, demo.
 
-``python -m course.instructor {release,autograde,feedback,grades,demo}`` (the Makefile targets call
+``python -m autograder {release,autograde,feedback,grades,demo}`` (the Makefile targets call
 these). Every command works on a course directory (default: the repository root, where
 nbgrader_config.py lives) and can take its own gradebook URL, which is how the tests and the demo
 stay away from the real gradebook.
@@ -8,7 +8,6 @@ stay away from the real gradebook.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import os
 import shutil
@@ -94,7 +93,7 @@ def autograde(
     results cached, so an interrupted run resumes) and recorded with nbgrader's own steps by this
     process, the only writer of the gradebook. Ends with a summary: who was graded, who was not
     and why, and what the class got wrong. Returns 1 if a submission could not be graded."""
-    from course.grading.engine import batch
+    from autograder.engine import batch
 
     course_dir = Path(course_dir)
     ids = submitted_assignments(course_dir, submissions)
@@ -102,7 +101,7 @@ def autograde(
         print(f"no submissions found under {course_dir / submissions}/<student>/<assignment>/")
         return 0
     if sandbox:
-        from course.grading.engine.sandbox import INSTALL_HINT, problem
+        from autograder.engine.sandbox import INSTALL_HINT, problem
 
         why = problem()
         if why:
@@ -119,7 +118,7 @@ def autograde(
             codes.append(
                 _autograde_one(course_dir, submissions, a, db_url, pool, sandbox, summaries)
             )
-    from course.grading.classreport import pivot
+    from autograder.classreport import pivot
 
     summaries.append(pivot(grade_table(course_dir, db_url), ids))
     text = "\n\n".join(summaries)
@@ -143,9 +142,9 @@ def cell_timeout(course_dir: Path) -> float:
 def _autograde_one(course_dir: Path, submissions: str, a: str, db_url: str, pool: object,
                    sandbox: bool, summaries: list[str]) -> int:  # fmt: skip
     """Normalise, grade in parallel and record, summarise one assignment; 1 if anyone failed."""
-    from course.grading.classreport import summary
-    from course.grading.engine import batch
-    from course.grading.submissions import normalize
+    from autograder.classreport import summary
+    from autograder.engine import batch
+    from autograder.submissions import normalize
 
     work = course_dir / WORK
     shutil.rmtree(work / "submitted", ignore_errors=True)
@@ -169,7 +168,7 @@ def sandbox_used(course_dir: Path, student: str, assignment: str) -> str:
 
 def feedback(course_dir: Path = ROOT, db_url: str | None = None) -> None:
     """generate_feedback for each autograded assignment (HTML in feedback/, no hidden tests)."""
-    from course.pages.exchange import carry_exchange_files
+    from autograder.exchange import carry_exchange_files
 
     done = Path(course_dir) / "autograded"
     for a in assignments(course_dir):
@@ -228,111 +227,3 @@ def print_table(rows: list[dict[str, object]]) -> None:
         sandbox = "" if r.get("sandbox") == "bubblewrap" else f"NO ({r.get('sandbox')})"
         print(f"{r['assignment']:<16} {r['student']:<18} {code:>12} {written:>10}  {manual:<7}  "
               f"{sandbox}")  # fmt: skip
-
-
-# --- building submissions (demo and tests) ----------------------------------------------------
-def copy_course(dest: Path, course_dir: Path = ROOT) -> Path:
-    """A throwaway course directory: the config, solutions/ and assignments/ only."""
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(Path(course_dir) / "nbgrader_config.py", dest)
-    for d in ("solutions", "assignments"):
-        if (Path(course_dir) / d).is_dir():
-            shutil.copytree(Path(course_dir) / d, dest / d, dirs_exist_ok=True)
-    return dest
-
-
-def solved_notebook(course_dir: Path, assignment: str) -> nbformat.NotebookNode:
-    """The release notebook with every solution cell filled in from the source (full marks)."""
-    src = nbformat.read(Path(course_dir) / "solutions" / assignment / f"{assignment}.ipynb", 4)
-    rel = nbformat.read(Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb", 4)
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in src.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
-    }
-    for c in rel.cells:
-        gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid in answers:
-            c.source = answers[gid]
-    return rel
-
-
-def submit(course_dir: Path, student: str, assignment: str, nb: nbformat.NotebookNode,
-           submissions: str = "submitted") -> Path:  # fmt: skip
-    """Place ``nb`` where nbgrader looks for ``student``'s submission."""
-    path = Path(course_dir) / submissions / student / assignment / f"{assignment}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
-
-
-def _demo_mistakes(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A ps2 submission with two classic bugs: bias gradient averaged, softmax without the max."""
-    bugs = {
-        "grad_out.sum(axis=0)": "grad_out.mean(axis=0)",
-        "np.exp(x - x.max(axis=1, keepdims=True))": "np.exp(x)",
-    }
-    for c in nb.cells:
-        for right, wrong in bugs.items():
-            c.source = c.source.replace(right, wrong)
-    return nb
-
-
-def demo(dest: Path | None = None) -> list[dict[str, object]]:
-    """The whole cycle on sample students in a temporary course directory; prints the table."""
-    dest = Path(dest or tempfile.mkdtemp(prefix="course-demo-"))
-    copy_course(dest)
-    db = f"sqlite:///{dest / 'gradebook.db'}"
-    release(dest, db_url=db)
-    for a in assignments(dest):
-        submit(dest, "ada_full_marks", a, solved_notebook(dest, a))
-        submit(dest, "bo_untouched", a, nbformat.read(dest / "assignments" / a / f"{a}.ipynb", 4))
-        if a == "ps2_modules":
-            submit(dest, "cy_two_bugs", a, _demo_mistakes(solved_notebook(dest, a)))
-    autograde(dest, db_url=db)
-    feedback(dest, db_url=db)
-    grades(dest, db_url=db)
-    print(f"demo course directory (feedback/ has the students' HTML): {dest}")
-    return grade_table(dest, db)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m course.instructor", description=__doc__)
-    p.add_argument("command", choices=["release", "autograde", "feedback", "grades", "demo"])
-    p.add_argument("--course-dir", type=Path, default=ROOT)
-    p.add_argument("--submissions", default="submitted", help="folder of <student>/<id>/ notebooks")
-    p.add_argument("--db-url", default=None, help="gradebook URL (default: gradebook.db)")
-    p.add_argument("--out", type=Path, default=None, help="CSV path for `grades`")
-    p.add_argument("--dest", type=Path, default=None, help="course directory for `demo`")
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        help="address of a Dask scheduler (default: a local cluster on this machine)",
-    )
-    p.add_argument("--workers", type=int, default=None, help="local Dask workers (default: cores)")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="autograde without bubblewrap (only where every submission is trusted)")  # fmt: skip
-    a = p.parse_args(argv)
-    if a.command == "release":
-        release(a.course_dir, db_url=a.db_url)
-    elif a.command == "autograde":
-        return autograde(
-            a.course_dir,
-            a.submissions,
-            a.db_url,
-            sandbox=not a.no_sandbox,
-            scheduler=a.scheduler,
-            workers=a.workers,
-        )
-    elif a.command == "feedback":
-        feedback(a.course_dir, a.db_url)
-    elif a.command == "grades":
-        grades(a.course_dir, a.out, a.db_url)
-    else:
-        demo(a.dest)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

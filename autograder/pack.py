@@ -1,10 +1,11 @@
 """The student pack: everything a student needs to take the course, nothing of the instructor's.
 
-``python -m course.pack [DEST]`` (``make student-pack``) writes ``dist/student/`` and
+``python -m autograder.pack [DEST]`` (``make student-pack``) writes ``dist/student/`` and
 ``dist/student.zip``: a README, requirements, a Makefile whose ``make lab`` works there,
 ``lectures/``, the released ``assignments/``, and the part of the ``course`` library that those
-notebooks import (followed import by import), never ``solutions/``, the grader's engine beyond
-what the student-side checks need, or instructor tooling (this file included).
+notebooks import (followed import by import), never ``solutions/`` nor anything of the
+instructor-only ``autograder`` package (this file included): :func:`refuse_instructor_code`
+stops the build if a file of the pack would import it.
 """
 
 from __future__ import annotations
@@ -127,6 +128,31 @@ def _copy_tree(src: Path, dest: Path) -> None:
     shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*SKIP))
 
 
+INSTRUCTOR_ONLY = "autograder"
+
+
+def refuse_instructor_code(files: Iterable[Path], root: Path = ROOT) -> None:
+    """Stop the build if a file bound for the pack lies outside ``course/`` or imports the
+    instructor-only package (the student's copy of the checks must work without it)."""
+    for path in files:
+        rel = path.relative_to(root)
+        if rel.parts[0] != "course":
+            raise SystemExit(f"the student pack would ship {rel}: only course/ belongs in it")
+        if path.suffix == ".py":
+            source = path.read_text(encoding="utf-8")
+            for node in ast.walk(ast.parse(source)):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                if any(n.split(".")[0] == INSTRUCTOR_ONLY for n in names):
+                    raise SystemExit(
+                        f"the student pack would ship {rel}, which imports {INSTRUCTOR_ONLY} "
+                        f"(line {node.lineno}): instructor-only code never goes to students"
+                    )
+
+
 def build(dest: Path | None = None, root: Path = ROOT) -> Path:
     """Write the pack to ``dest`` (default ``dist/student``) and ``dest.zip``; return ``dest``."""
     dest = Path(dest or root / "dist" / "student").resolve()
@@ -135,7 +161,9 @@ def build(dest: Path | None = None, root: Path = ROOT) -> Path:
     dest.mkdir(parents=True)
     for d in NOTEBOOK_DIRS:
         _copy_tree(root / d, dest / d)
-    for path in library_closure(notebook_sources(root / d for d in NOTEBOOK_DIRS), root):
+    library = library_closure(notebook_sources(root / d for d in NOTEBOOK_DIRS), root)
+    refuse_instructor_code(library, root)
+    for path in sorted(library):
         target = dest / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
@@ -151,7 +179,7 @@ def build(dest: Path | None = None, root: Path = ROOT) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m course.pack", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m autograder.pack", description=__doc__)
     p.add_argument("dest", nargs="?", type=Path, default=None, help="default: dist/student")
     build(p.parse_args(argv).dest)
     return 0
