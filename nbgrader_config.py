@@ -14,9 +14,6 @@ from autograder.pages.rubric import RubricBeside
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
-# The three problem sets, in the order students meet them (the Makefile reads this list).
-ASSIGNMENTS = ["ps1_chain_rule", "ps2_modules", "ps3_training"]
-
 c.CourseDirectory.course_id = "backprop-modules"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"

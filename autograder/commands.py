@@ -19,13 +19,14 @@ from pathlib import Path
 
 import nbformat
 
+from . import registry
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def assignments(course_dir: Path = ROOT) -> list[str]:
-    """Assignment ids: one per folder of solutions/ holding a notebook of the same name."""
-    src = Path(course_dir) / "solutions"
-    return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file())
+    """The registry's assignment ids whose source notebook is in ``course_dir``, in term order."""
+    return [ps.id for ps in registry.PROBLEM_SETS if ps.source(course_dir).is_file()]
 
 
 def venv_on_path() -> None:

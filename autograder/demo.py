@@ -70,8 +70,9 @@ def demo(dest: Path | None = None) -> list[dict[str, object]]:
     for a in assignments(dest):
         submit(dest, "ada_full_marks", a, solved_notebook(dest, a))
         submit(dest, "bo_untouched", a, nbformat.read(dest / "assignments" / a / f"{a}.ipynb", 4))
-        if a == "ps2_modules":
-            submit(dest, "cy_two_bugs", a, _demo_mistakes(solved_notebook(dest, a)))
+        buggy = _demo_mistakes(solved_notebook(dest, a))
+        if buggy != solved_notebook(dest, a):  # the problem set that has these two lines (ps2)
+            submit(dest, "cy_two_bugs", a, buggy)
     autograde(dest, db_url=db)
     feedback(dest, db_url=db)
     grades(dest, db_url=db)

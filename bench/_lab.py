@@ -1,4 +1,4 @@
-"""A real JupyterLab and a real chromium for browser benchmarks: tests/test_browser.py's setup.
+"""A real JupyterLab and a real chromium for browser benchmarks: tests/notebooks/test_browser.py's setup.
 
 :func:`jupyterlab` runs that test's ``lab`` fixture (a temporary copy of ``lectures/`` on a free
 loopback port, its own process group, fresh settings, a runtime folder of its own), so that
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "tests" / d) for d in ("", "notebooks")]
 # One browser setup: the test's fixture, waits and chromium flags.
 import test_browser  # noqa: E402
 from test_browser import CHROMIUM, CHROMIUM_FLAGS, _wait_kernel_idle  # noqa: E402
@@ -51,7 +51,7 @@ class _TmpFactory:
 
 @contextlib.contextmanager
 def jupyterlab() -> Iterator[Lab]:
-    """Run tests/test_browser.py's own ``lab`` fixture (one setup for the test and the bench)."""
+    """Run tests/notebooks/test_browser.py's own ``lab`` fixture (one setup for the test and the bench)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_lab_"))
     fixture = test_browser.lab.__wrapped__(_TmpFactory(tmp))
     try:

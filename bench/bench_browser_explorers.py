@@ -1,6 +1,6 @@
 """Slider key press → new picture on screen, for lecture 04's two explorers, in a real browser.
 
-A headless chromium (Debian's, driven by Playwright, as in tests/test_browser.py) opens lecture 04
+A headless chromium (Debian's, driven by Playwright, as in tests/notebooks/test_browser.py) opens lecture 04
 in a real JupyterLab and runs all its cells. Then, for each explorer, it focuses a slider's handle
 and presses ArrowRight 20 times, one press at a time: each press moves the slider one step, the
 kernel's callback recomputes and sends a new PNG, and the page swaps the ``<img>``. In the page, a

@@ -28,6 +28,15 @@ INSTALL_TIMEOUT = (
 )
 
 
+def _loud_skip(reason: str) -> None:
+    """Skip a browser test so that nobody misses it: a banner on stderr as well."""
+    import pytest
+
+    msg = f"!!! BROWSER TEST SKIPPED: {reason} !!!"
+    print(f"\n{msg}", file=sys.stderr)
+    pytest.skip(msg)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,9 +12,8 @@ import ast
 import importlib
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import course
 
@@ -22,20 +21,6 @@ COURSE = Path(course.__file__).resolve().parent  # the library the sandbox gets 
 INSIDE = Path(__file__).resolve().parents[1] / "inside"  # the code that runs in the sandbox
 # What every problem set may import: module plumbing, checks of your own gradients.
 COMMON = ("__init__.py", "_validate.py", "init.py", "gradcheck.py", "modules/base.py")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One problem set's view of the library. ``checks`` is the trusted module with its
-    ``check_*`` functions; ``files`` are copied from ``course/``; ``interface`` is what a stub
-    ``course.modules`` offers when the reference modules are not in ``files``; ``generated``
-    maps a path under ``course/`` to a function returning its bytes (e.g. data with the
-    grader's held-out rows removed)."""
-
-    checks: str
-    files: tuple[str, ...] = COMMON
-    interface: tuple[str, ...] = ("Module", "Loss")
-    generated: Mapping[str, Callable[[], bytes]] = field(default_factory=dict)
 
 
 def _stub_module(name: str, why: str) -> str:
@@ -80,8 +65,10 @@ def _stub_checks(module: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(assignment: str, profile: Profile, dest: Path | None = None) -> Path:
-    """A folder with ``agent/`` (the agent and the wire format) and ``lib/course``."""
+def build(assignment: str, profile: Any, dest: Path | None = None) -> Path:
+    """A folder with ``agent/`` (the agent and the wire format) and ``lib/course``: the parts of
+    the library ``profile`` (a registry entry: ``files``, ``generated``, ``interface``,
+    ``checks``) names, and a stub explaining itself for every other part."""
     root = Path(dest or tempfile.mkdtemp(prefix=f"sandbox-{assignment}-"))
     agent = root / "agent"
     agent.mkdir(parents=True, exist_ok=True)

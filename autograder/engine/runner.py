@@ -28,8 +28,8 @@ import nbformat
 from course.grading.core import CheckTimeout, clean_score
 
 from ..cellmeta import is_display_only
+from ..registry import get
 from . import cells, library
-from .profiles import profile
 from .remote import StudentError, World
 from .session import SandboxBroken, SandboxDied, Session
 
@@ -41,7 +41,7 @@ def library_for(assignment: str) -> Path:
     if assignment not in _LIBRARIES:
         if not _LIBRARIES:
             atexit.register(lambda: [shutil.rmtree(p, True) for p in _LIBRARIES.values()])
-        _LIBRARIES[assignment] = library.build(assignment, profile(assignment))
+        _LIBRARIES[assignment] = library.build(assignment, get(assignment))
     return _LIBRARIES[assignment]
 
 
@@ -162,7 +162,7 @@ def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 
     """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores (pass 2). The two
     passes run at the same time, each in its own sandbox."""
     root = library_for(assignment)
-    checks = importlib.import_module(profile(assignment).checks)
+    checks = importlib.import_module(get(assignment).checks)
     with ThreadPoolExecutor(1) as pool:
         outputs = pool.submit(_outputs_pass, nb, root, sandboxed, timeout)
         scored = _points_pass(nb, root, checks, sandboxed, timeout)
@@ -186,7 +186,7 @@ def trusted_run(assignment: str, sources: list[str], call: str, points: float = 
                 sandboxed: bool = True) -> tuple[str, float]:  # fmt: skip
     """Run ``sources`` (cells) in a sandbox, then the test-cell source ``call`` the way autograde
     does; return (report, score). For tests: the same data as a student's own check."""
-    checks = importlib.import_module(profile(assignment).checks)
+    checks = importlib.import_module(get(assignment).checks)
     with Session(library_for(assignment), sandboxed=sandboxed) as session:
         for source in sources:
             run_cell(session, source, 120.0)

@@ -35,7 +35,6 @@ class Linear(Module):
         self.in_features, self.out_features = int(in_features), int(out_features)
         self._add_param("weight", init_weight(out_features, in_features, init, rng, init_scale))
         self._add_param("bias", np.zeros(out_features))
-        self._scratch: np.ndarray | None = None
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}→{self.out_features})"
@@ -44,27 +43,13 @@ class Linear(Module):
         x = as_float_array(x, repr(self))
         check_2d(x, repr(self), self.in_features)
         self._cache = x
-        y = x @ self.params["weight"].T
-        y += self.params["bias"]  # in place: one (N, out) array, not two
-        return y
+        return x @ self.params["weight"].T + self.params["bias"]
 
     def backward(self, grad_out: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
-        """Add ∂ℒ/∂W and ∂ℒ/∂b into ``grads``; return ∂ℒ/∂x, or None when ``input_grad`` is False
-        (the first layer of a network: nothing uses ∂ℒ/∂x, and g W is a third of its products)."""
+        """Add ∂ℒ/∂W = gᵀx and ∂ℒ/∂b = Σₙ gₙ into ``grads``; return ∂ℒ/∂x = g W, or None when
+        ``input_grad`` is False (the first layer of a network: nothing uses ∂ℒ/∂x)."""
         x = self._cached()
         g = self._grad_out(grad_out, (x.shape[0], self.out_features))
-        gw = self.grads["weight"]
-        if _all_zero(gw):  # just zeroed (the usual case): write gᵀx straight in, no second pass
-            np.matmul(g.T, x, out=gw)
-        else:  # accumulate through a buffer kept between calls (a fresh one costs page faults)
-            if self._scratch is None or self._scratch.shape != gw.shape:
-                self._scratch = np.empty_like(gw)
-            gw += np.matmul(g.T, x, out=self._scratch)
+        self.grads["weight"] += g.T @ x
         self.grads["bias"] += g.sum(axis=0)
         return g @ self.params["weight"] if input_grad else None
-
-
-def _all_zero(a: np.ndarray) -> bool:
-    """Whether every entry is +0.0, in one pass: a float64's bits read as an unsigned integer are
-    0 only for +0.0 (−0.0 and NaN count as nonzero; the caller then just adds, as always)."""
-    return a.dtype == np.float64 and int(a.view(np.uint64).max()) == 0

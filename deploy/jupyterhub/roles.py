@@ -1,7 +1,7 @@
 """What each role's server (and shell) gets: environment variables and its root folder.
 
 One definition, used by jupyterhub_config.py when it starts a user's server and by anything that
-runs nbgrader as a user outside the hub (tests/test_jupyterhub.py, an admin's shell).
+runs nbgrader as a user outside the hub (tests/deploy/test_jupyterhub.py, an admin's shell).
 """
 
 from __future__ import annotations

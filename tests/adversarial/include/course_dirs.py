@@ -1,4 +1,4 @@
-# Text that an attack pulls in with a line `# include: course_dirs` (tests/test_adversarial.py
+# Text that an attack pulls in with a line `# include: course_dirs` (tests/corpora/test_adversarial.py
 # pastes it there): how a hostile cell looks for the course directory. `_my_course` reads the
 # attack's own ME (its student id).
 # ruff: noqa

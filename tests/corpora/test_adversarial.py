@@ -32,15 +32,16 @@ import nbformat
 import pytest
 from nbgrader.utils import determine_grade
 
+from autograder import registry
 from autograder.commands import release
 from autograder.demo import copy_course, solved_notebook, submit
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
-IDS = {"ps1": "ps1_chain_rule", "ps2": "ps2_modules", "ps3": "ps3_training"}
+ROOT = Path(__file__).resolve().parents[2]
+IDS = {ps.short: ps.id for ps in registry.PROBLEM_SETS}
 PY = os.environ.get("ADV_PYTHON", sys.executable)
 TIMEOUT = float(os.environ.get("ADV_TIMEOUT", "1800"))
-SANDBOX = ROOT / "course" / "grading" / "engine" / "sandbox.py"
+SANDBOX = ROOT / "autograder" / "engine" / "sandbox.py"
 # What grading may write in the course directory: nbgrader's outputs, and the engine's work
 # folder, run report and class reports.
 OUTPUTS = ("autograded", "feedback", "gradebook.db", "grades.csv", ".grading", "autograde_report.txt", "reports")  # fmt: skip
@@ -166,7 +167,7 @@ def snapshot(d: Path, ipython: Path) -> dict[str, dict[str, str]]:
     top = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
            for s in sites for p in s.iterdir()}  # fmt: skip
     startup = {k: v for k, v in hashes(ipython).items() if k.endswith((".py", ".ipy"))}
-    return {"course package": hashes(ROOT / "course"), "course directory": hashes(d, OUTPUTS),
+    return {"course package": hashes(ROOT / "course"), "autograder": hashes(ROOT / "autograder"), "course directory": hashes(d, OUTPUTS),
             "site-packages": top, "IPython startup": startup}  # fmt: skip
 
 
@@ -233,7 +234,8 @@ def grade(group: str, tmp: Path) -> dict:
         folder = submit(d, atk.student, atk.assignment, nb).parent
         for name, content in atk.files.items():
             plant(folder, name, content, tmp)
-    compileall.compile_dir(str(ROOT / "course"), quiet=2)  # what autograde does first
+    for top in ("course", "autograder"):  # what autograde does first
+        compileall.compile_dir(str(ROOT / top), quiet=2)
     before, start, cage = snapshot(d, ipython), time.monotonic(), CAGE if group == "caged" else []
     env = {**os.environ, "PATH": f"{Path(PY).parent}{os.pathsep}{os.environ.get('PATH', '')}",
            "IPYTHONDIR": str(ipython), "ADV_TOKEN": token}  # fmt: skip

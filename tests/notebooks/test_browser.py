@@ -21,22 +21,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, free_port, wait_for_url
+from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, _loud_skip, free_port, wait_for_url
 
 from course.widgets import saturation_stats
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LECTURE = "lectures/04_activations_saturation.ipynb"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 ARROW_PRESSES = 15  # weight scale 1.0 → 2.5 in steps of 0.1
-
-
-def _loud_skip(reason: str) -> None:
-    msg = f"!!! BROWSER TEST SKIPPED: {reason} !!!"
-    print(f"\n{msg}", file=sys.stderr)
-    pytest.skip(msg)
 
 
 def _kernel_state(base: str, token: str, path: str) -> tuple[str, int] | None:

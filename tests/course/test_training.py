@@ -32,8 +32,8 @@ def test_sgd_momentum_matches_the_recurrence():
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_sgd_large_arrays_match_the_recurrence(momentum):
-    """Arrays over one block (the step goes block by block) get exactly the whole-array update,
-    including the tail block; a non-contiguous parameter is still updated in place."""
+    """Large arrays get exactly the whole-array recurrence, and a non-contiguous parameter is
+    updated in place."""
     from course.modules import Module
 
     class Odd(Module):  # a parameter that is a transposed view: no flat view of it exists

@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 from autograder.commands import ROOT
 from autograder.demo import copy_course, solved_notebook
 
-sys.path.insert(0, str(Path(__file__).parent / "broken"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "broken"))
 from corpus import BIAS, CORPUS, FULL, replace  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -147,7 +147,7 @@ def test_a_half_written_or_corrupt_result_is_never_taken_for_a_grade(tmp_path):
 @pytest.mark.browser
 def test_the_class_report_page_shows_counts_plots_and_attention(graded):
     """Open reports/ps2_modules.html in the real browser and read what it shows."""
-    from test_browser import CHROMIUM, CHROMIUM_FLAGS, _loud_skip
+    from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, _loud_skip
 
     if not CHROMIUM.exists():
         _loud_skip(f"{CHROMIUM} not found")
@@ -172,7 +172,7 @@ def test_the_class_report_page_shows_counts_plots_and_attention(graded):
             attention = page.locator("#attention").inner_text()
             for name in ("not_json", "renamed_copy_of", "duplicated_answer_cell"):
                 assert name in attention
-            page.screenshot(path=str(Path(__file__).parent / "artifacts" / "class_report.png"),
+            page.screenshot(path=str(Path(__file__).resolve().parents[1] / "artifacts" / "class_report.png"),
                             full_page=True)  # fmt: skip
         finally:
             browser.close()

@@ -2,7 +2,7 @@
 graded on its own item, visible and hidden, and held to the points range a TA would give and the
 words its hint must name (tests/mutants/README.md says how entries are written).
 
-``python tests/test_mutants.py [OUT.md]`` writes a table of the entries that fail today, grouped
+``python tests/corpora/test_mutants.py [OUT.md]`` writes a table of the entries that fail today, grouped
 by pattern, for whoever is changing the grader.
 """
 
@@ -22,7 +22,9 @@ import nbformat
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # for grading_helpers when run as a script
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # for grading_helpers when run as a script
 from grading_helpers import (  # noqa: E402
     ROOT,
     answer_namespace,
@@ -32,13 +34,13 @@ from grading_helpers import (  # noqa: E402
     source_path,
 )
 
+from autograder import registry  # noqa: E402
 from course.grading import ps1, ps2, ps3  # noqa: E402
 
 CORPUS = ROOT / "tests" / "mutants"
 PROBLEM_SETS: dict[str, tuple[str, ModuleType]] = {
-    "ps1": ("ps1_chain_rule", ps1),
-    "ps2": ("ps2_modules", ps2),
-    "ps3": ("ps3_training", ps3),
+    ps.short: (ps.id, {"ps1": ps1, "ps2": ps2, "ps3": ps3}[ps.short])
+    for ps in registry.PROBLEM_SETS
 }
 FD_TOL = (1e-5, 1e-7)  # central differences with ε = 1e-6 agree to about 1e-7 here
 EPS = 1e-9  # scores are rounded to 1e-6 by the grader; ranges are written in halves and quarters

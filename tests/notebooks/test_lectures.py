@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from test_browser import CHROMIUM, CHROMIUM_FLAGS, lab  # noqa: F401 (lab: a real JupyterLab, a fixture)
 
-LECTURES = Path(__file__).resolve().parents[1] / "lectures"
+LECTURES = Path(__file__).resolve().parents[2] / "lectures"
 EXPECTED = [
     "01_modules_and_graphs",
     "02_chain_rule",

@@ -9,16 +9,17 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
-from course.pack import NOTEBOOK_DIRS, library_closure, notebook_sources
 from pack_helpers import (
     ROOT,
     built_pack,
@@ -29,6 +30,8 @@ from pack_helpers import (
     stop_group,
     wait_for_url,
 )
+
+from autograder.pack import NOTEBOOK_DIRS, library_closure, notebook_sources
 
 INSTRUCTOR_EXTENSIONS = ["formgrader", "create-assignment", "course-list"]
 
@@ -110,11 +113,22 @@ def test_pack_holds_what_students_need_and_no_instructor_tooling():
         want = sorted(str(p.relative_to(ROOT)) for p in (ROOT / d).rglob("*.ipynb"))
         got = sorted(str(p.relative_to(pack)) for p in (pack / d).rglob("*.ipynb"))
         assert got == want, f"{d}/ in the pack: {got}; expected {want}"
-    for absent in ["solutions", "nbgrader_config.py", "tests", "bench", "deploy",
-                   "autograder/commands.py", "autograder/pack.py", "autograder/engine/runner.py",
-                   "autograder/engine/cells.py", "course/grading/agent",
-                   "autograder/classreport.py", "autograder/submissions.py"]:  # fmt: skip
+    for absent in ["solutions", "nbgrader_config.py", "tests", "bench", "deploy", "autograder"]:
         assert not (pack / absent).exists(), f"instructor-only {absent} is in the pack"
+    for path in (pack / "course").rglob("*.py"):  # the kit works without the instructor's package
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom) and not node.level
+                    else []
+                )
+            )
+            assert not any(n.split(".")[0] == "autograder" for n in names), (
+                f"{path.relative_to(pack)} imports {names} (instructor-only)"
+            )
     py = {str(p.relative_to(pack)) for p in (pack / "course").rglob("*.py")}
     needed = {str(p.relative_to(ROOT))
               for p in library_closure(notebook_sources(ROOT / d for d in NOTEBOOK_DIRS))}  # fmt: skip
@@ -127,6 +141,22 @@ def test_pack_holds_what_students_need_and_no_instructor_tooling():
     assert set(disabled["disabledExtensions"]) == {
         f"@jupyter/nbgrader:{x}" for x in INSTRUCTOR_EXTENSIONS
     }
+
+
+def test_pack_builder_refuses_a_library_file_that_imports_the_instructor_package(tmp_path):
+    """Plant ``import autograder`` in a course module a lecture imports: the build stops and
+    names the file, instead of shipping it."""
+    from autograder.pack import build
+
+    fake = tmp_path / "repo"
+    for d in ("course", "lectures", "assignments", "deploy"):
+        shutil.copytree(ROOT / d, fake / d, ignore=shutil.ignore_patterns("__pycache__"))
+    for f in ("requirements.txt", "pyproject.toml", "Makefile"):
+        shutil.copy2(ROOT / f, fake / f)
+    gradcheck = fake / "course" / "gradcheck.py"
+    gradcheck.write_text(gradcheck.read_text() + "\nfrom autograder.engine import runner\n")
+    with pytest.raises(SystemExit, match="course/gradcheck.py, which imports autograder"):
+        build(tmp_path / "out", root=fake)
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ and the partly correct ps2 submissions in tests/fixtures exactly their expected 
 from __future__ import annotations
 
 import csv
+import importlib
 import re
 
 import nbformat
@@ -16,6 +17,7 @@ from grading_helpers import apply_fixture, load_fixtures, unwrap
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
+from autograder import registry
 from autograder.commands import ROOT, assignments, autograde, feedback, grades, release
 from autograder.demo import copy_course, solved_notebook, submit
 from autograder.execute import is_display_only
@@ -120,10 +122,20 @@ def scores(db: str, student: str, a: str) -> dict[str, float]:
         return {g: gb.find_grade(g, a, a, student).score for g in auto}
 
 
-def test_config_lists_every_assignment():
-    text = (ROOT / "nbgrader_config.py").read_text()
-    listed = re.search(r"ASSIGNMENTS = (\[.*?\])", text).group(1)
-    assert sorted(eval(listed)) == IDS == sorted(["ps1_chain_rule", "ps2_modules", "ps3_training"])
+def test_registry_lists_every_assignment_and_nothing_else_does():
+    """The registry names every problem set with a source notebook; no other file of the
+    instructor's code or the check kit spells an assignment id out."""
+    assert sorted(registry.ids()) == IDS
+    for ps in registry.PROBLEM_SETS:
+        assert ps.items() and importlib.import_module(ps.checks)
+    spelt = []
+    for top in ("course", "autograder"):
+        for path in (ROOT / top).rglob("*.py"):
+            if path.name == "registry.py" and path.parent.name == "autograder":
+                continue
+            text = path.read_text(encoding="utf-8")
+            spelt += [f"{path.relative_to(ROOT)}: {i}" for i in IDS if f'"{i}"' in text]
+    assert not spelt, f"assignment ids spelt outside autograder/registry.py: {spelt}"
 
 
 @pytest.mark.parametrize("a", IDS)

@@ -164,8 +164,8 @@ def test_param_gradients_accumulate_and_zero_grad_clears():
 
 @pytest.mark.parametrize("start", [-1.0, 1.0, np.nan, -0.0])
 def test_weight_gradient_accumulates_onto_any_nonzero_start(start):
-    """Linear writes gᵀx straight into a weight gradient that is all zeros; any other start
-    (here one entry of −1, +1, NaN or −0.0 among zeros) is added to."""
+    """Linear adds gᵀx to whatever the weight gradient holds (here one entry of −1, +1, NaN or
+    −0.0 among zeros), in the same array."""
     layer = Linear(3, 2, rng=0)
     x = np.arange(12.0).reshape(4, 3)
     g = np.ones((4, 2))

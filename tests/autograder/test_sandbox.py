@@ -11,10 +11,11 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder import registry
 from autograder.commands import ROOT
 from autograder.demo import solved_notebook
 from autograder.engine import runner, sandbox
-from autograder.engine.library import Profile, build
+from autograder.engine.library import build
 from autograder.engine.remote import StudentError, World
 from autograder.engine.session import Session
 from course.grading.core import CheckTimeout
@@ -114,7 +115,7 @@ def test_a_cell_that_dies_loops_or_blows_up_costs_only_itself(cell, shows):
 
 
 def test_the_library_offers_each_problem_set_only_its_files(tmp_path):
-    root = build("ps2_modules", Profile(checks="course.grading.ps2"), tmp_path / "lib")
+    root = build("ps2_modules", registry.get("ps2_modules"), tmp_path / "lib")
     lib = root / "lib" / "course"
     assert (lib / "modules" / "base.py").is_file() and (lib / "gradcheck.py").is_file()
     assert (
