@@ -267,7 +267,7 @@ def pivot(rows: list[dict[str, object]], ids: Sequence[str]) -> str:
     """Students × assignments: the autograded score of each, as text."""
     table: dict[str, dict[str, str]] = {}
     for r in rows:
-        if r["assignment"] in ids:
+        if r["assignment"] in ids and r.get("status", "graded") == "graded":
             table.setdefault(str(r["student"]), {})[str(r["assignment"])] = (
                 f"{r['code_score']:g}/{r['max_code_score']:g}"
             )

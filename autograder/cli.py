@@ -7,10 +7,11 @@ The Makefile's instructor targets call this; each command is a function of
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commands import ROOT, autograde, feedback, grades, release
+from .commands import ROOT, WORK, autograde, feedback, grades, release
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,18 +34,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.command == "release":
         release(a.course_dir, db_url=a.db_url)
     elif a.command == "autograde":
-        return autograde(
-            a.course_dir,
-            a.submissions,
-            a.db_url,
-            sandbox=not a.no_sandbox,
-            scheduler=a.scheduler,
-            workers=a.workers,
-        )
+        try:
+            return autograde(
+                a.course_dir,
+                a.submissions,
+                a.db_url,
+                sandbox=not a.no_sandbox,
+                scheduler=a.scheduler,
+                workers=a.workers,
+            )
+        except KeyboardInterrupt:
+            kept = len(list((a.course_dir / WORK / "cache").glob("*/*.ipynb")))
+            print(f"\ninterrupted: {kept} graded notebook(s) kept; run it again to resume",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            return 130
     elif a.command == "feedback":
         feedback(a.course_dir, a.db_url)
     elif a.command == "grades":
-        grades(a.course_dir, a.out, a.db_url)
+        grades(a.course_dir, a.out, a.db_url, a.submissions)
     else:
         from .demo import demo
 

@@ -96,11 +96,17 @@ def autograde(
     and why, and what the class got wrong. Returns 1 if a submission could not be graded."""
     from autograder.engine import batch
 
+    from .submissions import misfiled
+
     course_dir = Path(course_dir)
     ids = submitted_assignments(course_dir, submissions)
+    lost = misfiled_report(misfiled(course_dir, submissions, assignments(course_dir)))
     if not ids:
         print(f"no submissions found under {course_dir / submissions}/<student>/<assignment>/")
-        return 0
+        if lost:
+            print(lost)
+            (course_dir / "autograde_report.txt").write_text(lost + "\n")
+        return 1 if lost else 0
     if sandbox:
         from autograder.engine.sandbox import INSTALL_HINT, problem
 
@@ -122,11 +128,23 @@ def autograde(
     from autograder.classreport import pivot
 
     summaries.append(pivot(grade_table(course_dir, db_url), ids))
+    if lost:
+        summaries.append(lost)
     text = "\n\n".join(summaries)
     print("\n" + text)
     (course_dir / "autograde_report.txt").write_text(text + "\n")
     print(f"\n(also in {course_dir / 'autograde_report.txt'})")
-    return max(codes)
+    return max(codes + [1 if lost else 0])
+
+
+def misfiled_report(lost: list) -> str:
+    """The submissions no grading picked up, one line each with what to do ("" if none)."""
+    if not lost:
+        return ""
+    lines = [f"NOT GRADED, misfiled: {len(lost)} file(s) under the submissions folder"]
+    lines += [f"  NOT GRADED  {m.path} ({m.student}): {m.reason}; {m.fix}, then run "
+              "autograde again" for m in lost]  # fmt: skip
+    return "\n".join(lines)
 
 
 WORK = ".grading"  # normalised submissions and the cache of graded notebooks (git-ignored)
@@ -178,9 +196,14 @@ def feedback(course_dir: Path = ROOT, db_url: str | None = None) -> None:
             nbgrader(course_dir, "generate_feedback", a, "--force", db_url=db_url)
 
 
-def grade_table(course_dir: Path = ROOT, db_url: str | None = None) -> list[dict[str, object]]:
-    """One row per (student, assignment) with code score, written score and their maxima."""
+def grade_table(
+    course_dir: Path = ROOT, db_url: str | None = None, submissions: str = "submitted"
+) -> list[dict[str, object]]:
+    """One row per (student, assignment) with code score, written score and their maxima, and
+    one NOT GRADED row per file misfiled under ``submissions`` (with the reason)."""
     from nbgrader.api import Gradebook, MissingEntry
+
+    from .submissions import misfiled
 
     url = db_url or f"sqlite:///{Path(course_dir) / 'gradebook.db'}"
     venv_on_path()
@@ -198,17 +221,27 @@ def grade_table(course_dir: Path = ROOT, db_url: str | None = None) -> list[dict
                     "written_score": round(sub.written_score, 3),
                     "max_written_score": sub.max_written_score,
                     "needs_manual_grade": bool(sub.needs_manual_grade),
-                    "sandbox": sandbox_used(course_dir, s.id, a.name),
+                    "sandbox": sandbox_used(course_dir, s.id, a.name), "status": "graded",
                 })  # fmt: skip
-    return sorted(rows, key=lambda r: (r["assignment"], r["student"]))
+    for m in misfiled(Path(course_dir), submissions, assignments(course_dir)):
+        rows.append({
+            "student": m.student, "assignment": m.assignment, "code_score": "",
+            "max_code_score": "", "written_score": "", "max_written_score": "",
+            "needs_manual_grade": "", "sandbox": "",
+            "status": f"NOT GRADED: {m.path}: {m.reason}; {m.fix}",
+        })  # fmt: skip
+    return sorted(rows, key=lambda r: (str(r["assignment"]), str(r["student"])))
 
 
-def grades(course_dir: Path = ROOT, out: Path | None = None, db_url: str | None = None) -> Path:
+def grades(
+    course_dir: Path = ROOT, out: Path | None = None, db_url: str | None = None,
+    submissions: str = "submitted",
+) -> Path:  # fmt: skip
     """Write the grade table as CSV (default grades.csv in the course directory, git-ignored)."""
-    rows = grade_table(course_dir, db_url)
+    rows = grade_table(course_dir, db_url, submissions)
     out = Path(out or Path(course_dir) / "grades.csv")
     fields = ["student", "assignment", "code_score", "max_code_score", "written_score",
-              "max_written_score", "needs_manual_grade", "sandbox"]  # fmt: skip
+              "max_written_score", "needs_manual_grade", "sandbox", "status"]  # fmt: skip
     with out.open("w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
@@ -222,6 +255,9 @@ def print_table(rows: list[dict[str, object]]) -> None:
     """The grade table as aligned text."""
     print(f"{'assignment':<16} {'student':<18} {'code':>12} {'written':>10}  manual?  sandbox")
     for r in rows:
+        if r.get("status", "graded") != "graded":
+            print(f"{r['assignment']:<16} {r['student']:<18} {r['status']}")
+            continue
         code = f"{r['code_score']:g}/{r['max_code_score']:g}"
         written = f"{r['written_score']:g}/{r['max_written_score']:g}"
         manual = "yes" if r["needs_manual_grade"] else ""

@@ -139,3 +139,63 @@ def normalize(course_dir: Path, submissions: str, assignment: str, dest: Path) -
         if (folder / "timestamp.txt").is_file():
             shutil.copy2(folder / "timestamp.txt", out / "timestamp.txt")
     return found
+
+
+@dataclass(frozen=True)
+class Misfiled:
+    """A file under the submissions folder that no assignment's grading will pick up."""
+
+    path: str  # relative to the submissions folder's parent, e.g. "submitted/tom/ps1.ipynb"
+    student: str
+    assignment: str  # the assignment it most likely belongs to, or the folder's own name
+    reason: str
+    fix: str
+
+
+def _guess(name: str, ids: list[str]) -> str | None:
+    """The assignment a folder or file name most likely means: ``ps1`` → ``ps1_chain_rule``."""
+    stem = name.lower().removesuffix(".ipynb").strip()
+    for a in ids:
+        if stem == a.lower() or a.lower().startswith(stem + "_") or stem.startswith(a.lower()):
+            return a
+    return None
+
+
+def misfiled(course_dir: Path, submissions: str, ids: list[str]) -> list[Misfiled]:
+    """Every file under ``submissions/`` outside ``<student>/<assignment>/`` for a known
+    assignment, with the reason and how to fix it (nothing handed in is silently dropped)."""
+    base = Path(course_dir) / submissions
+    if not base.is_dir():
+        return []
+    out: list[Misfiled] = []
+    layout = f"{submissions}/<student>/<assignment>/<notebook>.ipynb"
+    for entry in sorted(base.iterdir()):
+        rel = f"{submissions}/{entry.name}"
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            out.append(Misfiled(rel, "?", "?", "a file directly in the submissions folder",
+                                f"move it to {layout}"))  # fmt: skip
+            continue
+        for sub in sorted(entry.iterdir()):
+            rel = f"{submissions}/{entry.name}/{sub.name}"
+            if sub.name.startswith(".") or sub.name == "timestamp.txt":
+                continue
+            if sub.is_dir() and sub.name in ids:
+                continue  # graded (or reported) by normalize
+            guess = _guess(sub.name, ids)
+            files = [p for p in sub.rglob("*") if p.is_file()] if sub.is_dir() else [sub]
+            if not files:
+                continue  # an empty folder hands in nothing
+            target = f"{submissions}/{entry.name}/{guess or '<assignment>'}/"
+            if sub.is_dir():
+                reason = f"folder {sub.name!r} is not an assignment of this course (known: " + \
+                    ", ".join(ids) + ")"  # fmt: skip
+            else:
+                reason = "a notebook outside an assignment folder (one level too shallow)" \
+                    if sub.suffix == ".ipynb" else "a file outside an assignment folder"  # fmt: skip
+            fix = f"move it to {target}" if guess else f"rename or move it to {target}"
+            for p in files:
+                out.append(Misfiled(str(Path(submissions) / p.relative_to(base)), entry.name,
+                                    guess or sub.name, reason, fix))  # fmt: skip
+    return out

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,13 +60,22 @@ def client(scheduler: str | None = None, workers: int | None = None) -> Iterator
             yield c
         return
     n = workers or os.cpu_count() or 1
-    with (
-        LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,  # fmt: skip
-        Client(cluster) as c,
-    ):
-        yield c
+    # Ctrl-C is the instructor's, not the workers': processes started while SIGINT is ignored
+    # keep ignoring it, so only this process stops (and says so once) and closes the cluster.
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,  # no "worker still alive, killing" at a normal close
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, ignored)
+    with cluster, Client(cluster) as c:
+        try:
+            yield c
+        except KeyboardInterrupt:
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)  # a quiet close
+            raise
 
 
 class Workers:
