@@ -11,6 +11,7 @@ from autograder.execute import SandboxExecute
 from autograder.pages.mathml import LatexToMathML
 from autograder.pages.readable import ReadableOutputs
 from autograder.pages.rubric import RubricBeside
+from autograder.pages.safe import SafeStudentHTML
 
 c = get_config()  # noqa: F821 (nbgrader provides get_config when it loads this file)
 
@@ -48,9 +49,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # Feedback shows the student their notebook with our reports, but never the hidden tests' code
 # (it holds the hidden seeds and shapes); long report lines wrap inside their box.
 c.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, ReadableOutputs]
-# Every HTML page nbgrader makes (feedback and formgrader's submission view): formulas as MathML,
+# Every HTML page nbgrader makes (feedback and formgrader's submission view): student HTML made
+# inert first (a <script> in a written answer or an output never runs in the instructor's browser),
+# then formulas as MathML,
 # so they render without MathJax's CDN; on formgrader's page only, the model answer and rubric
 # from solutions/ under each written answer (RubricBeside leaves feedback alone).
-c.HTMLExporter.preprocessors = [RubricBeside, LatexToMathML, ReadableOutputs]
+c.HTMLExporter.preprocessors = [SafeStudentHTML, RubricBeside, LatexToMathML, ReadableOutputs]
 c.CSSHTMLHeaderPreprocessor.enabled = False  # ReadableOutputs does its job, plus wrapping
 c.ReadableOutputs.enabled = True

@@ -38,8 +38,10 @@ class SandboxExecute(NbGraderPreprocessor):
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
         from .engine import cache  # the engine is only needed when grading
         from .engine.runner import grade
+        from .engine.scrub import scrub_notebook
 
         assignment = resources["nbgrader"]["assignment"]
+        scrub_notebook(nb)  # a lone surrogate in the student's file must not stop the batch
         k = cache.key(nb, assignment, self.sandbox)
         graded = cache.load(self.cache_dir or None, assignment, k)
         if graded is not None and len(graded.cells) == len(nb.cells):

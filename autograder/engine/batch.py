@@ -28,6 +28,7 @@ from typing import Any
 import nbformat
 
 from . import cache
+from .scrub import scrub_notebook
 
 
 @dataclass
@@ -143,7 +144,9 @@ def grade_class(
         path = Path(submitted) / student / assignment / f"{assignment}.ipynb"
         why = ""
         try:
-            nb = sanitize(nbformat.read(path, 4), assignment, student, db_url, config)
+            nb = sanitize(
+                scrub_notebook(nbformat.read(path, 4)), assignment, student, db_url, config
+            )
         except Exception as exc:  # nbgrader cannot use it: graded as the untouched release
             why = f"nbgrader could not read the notebook ({type(exc).__name__}: {exc}); graded as empty"
             nb = sanitize(nbformat.read(release, 4), assignment, student, db_url, config)
@@ -204,7 +207,11 @@ def grade_class(
                         )
                     bar.update(len(group))
                     continue
-            cache.store(cache_dir, assignment, k, graded)
+            try:  # every step after the sandbox stays inside this student's guard
+                graded = scrub_notebook(graded)
+                cache.store(cache_dir, assignment, k, graded)
+            except Exception as exc:  # still recorded below; only the resume copy is missing
+                log(f"{assignment}: could not cache a result ({type(exc).__name__}: {exc})")
             for student, why in group:
                 done(student, graded, "graded", time.perf_counter() - start, why, worker)
             bar.update(len(group))

@@ -38,6 +38,7 @@ class Stale(StudentError):
 
 
 _ERROR_TYPES: dict[str, type] = {}
+MAX_ERROR_TYPES = 512  # distinct exception names kept; beyond, the builtin's own (bounded memory)
 
 
 def student_error(info: Any) -> StudentError:
@@ -49,6 +50,10 @@ def student_error(info: Any) -> StudentError:
     if not (isinstance(base, type) and issubclass(base, Exception)) or base is StopIteration:
         base = Exception
     cls = _ERROR_TYPES.get(name)
+    if cls is None and len(_ERROR_TYPES) >= MAX_ERROR_TYPES:  # a flood of names: no new class
+        cls = _ERROR_TYPES.setdefault(
+            f"<{base.__name__}>", type(base.__name__, (StudentError, base), {})
+        )
     if cls is None:
         cls = type(name if name.isidentifier() else "Error", (StudentError, base), {})
         _ERROR_TYPES[name] = cls

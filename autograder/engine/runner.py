@@ -31,6 +31,7 @@ from ..cellmeta import is_display_only
 from ..registry import get
 from . import cells, library
 from .remote import StudentError, World
+from .scrub import scrub_notebook
 from .session import SandboxBroken, SandboxDied, Session
 
 _LIBRARIES: dict[str, Path] = {}
@@ -61,16 +62,25 @@ def code_cells(nb: Any) -> Iterator[tuple[int, Any]]:
 
 
 # --- outputs ----------------------------------------------------------------------------------
+# What a student's output may show on the instructor's pages: no HTML, JavaScript, SVG or
+# Markdown (each can carry a script into formgrader or the feedback page).
+SAFE_MIME = ("text/plain", "text/latex", "image/png", "image/jpeg", "image/gif")
+
+
 def _output(item: Any) -> Any:
     """One output from the sandbox as an nbformat output, or None if it is malformed."""
     if not isinstance(item, dict):
         return None
     kind = item.get("output_type")
-    strs = lambda d: {k: v for k, v in d.items() if isinstance(k, str) and isinstance(v, str)}  # noqa: E731
+    strs = lambda d: {k: v for k, v in d.items() if k in SAFE_MIME and isinstance(v, str)}  # noqa: E731
     if kind == "stream" and item.get("name") in ("stdout", "stderr"):
         return nbformat.v4.new_output("stream", name=item["name"], text=str(item.get("text", "")))
     if kind in ("execute_result", "display_data") and isinstance(item.get("data"), dict):
-        out = nbformat.v4.new_output(kind, data=strs(item["data"]))
+        data = strs(item["data"])
+        if not data:  # HTML or a script only: say what was left out
+            kinds = ", ".join(sorted(str(k) for k in item["data"]))[:200]
+            data = {"text/plain": f"[output of type {kinds} not shown to the grader]"}
+        out = nbformat.v4.new_output(kind, data=data)
         if kind == "execute_result":
             count = item.get("execution_count")
             out.execution_count = count if isinstance(count, int) else None
@@ -179,7 +189,7 @@ def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 
         else:
             cell.outputs = shown[i]
     nb.metadata.setdefault("course", {})["sandbox"] = "bubblewrap" if sandboxed else "none"
-    return nb
+    return scrub_notebook(nb)
 
 
 def trusted_run(assignment: str, sources: list[str], call: str, points: float = 1e9,

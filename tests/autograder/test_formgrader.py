@@ -37,6 +37,27 @@ ANSWER = (
     "\\hat y_i - \\mathbb 1[i = \\ell]$, and averaging over the batch divides by $N$:\n\n"
     "$$\\nabla_Z \\mathcal L = \\frac{1}{N}(\\hat Y - Y).$$\n\nAda's own words, unique: zebra-17."
 )
+# Student HTML that would run in the instructor's browser if a page kept it (issue 21): each
+# sets window.__pwned. In the written answer, in a cell of the student's own, and as outputs.
+ATTACK_MARKDOWN = (
+    '\n\n<script>window.__pwned = 1</script> <img src=x onerror="window.__pwned = 2">'
+    ' <svg onload="window.__pwned = 3"></svg> $<img src=x onerror="window.__pwned = 4">$'
+    " [a link](javascript:window.__pwned=5)"
+)
+ATTACK_CELL = '<iframe srcdoc="<script>parent.__pwned = 6</script>"></iframe> <b>bold</b>'
+ATTACK_OUTPUTS = (
+    "from IPython.display import HTML, SVG, Javascript, display\n"
+    "display(HTML('<script>window.__pwned = 7</script><img src=x onerror=\"window.__pwned=8\">'))\n"
+    'display(SVG(\'<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=9"/>\'))\n'
+    "display(Javascript('window.__pwned = 10'))\n"
+)
+
+
+def assert_inert(page) -> None:  # noqa: ANN001 (a Playwright page)
+    """No student script ran on ``page``, and the student's tags show as text."""
+    page.wait_for_timeout(500)  # give an onerror or an iframe's script the time to fire
+    assert page.evaluate("() => window.__pwned") is None, "a student's script ran"
+    assert "<script>window.__pwned = 1</script>" in page.locator("body").inner_text()
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +71,16 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id")
         if gid == "derivation":
-            c.source = ANSWER
+            c.source = ANSWER + ATTACK_MARKDOWN
         if gid == "grad_answer":  # forgets the 1/N: a report with a diagnosis, not a bare ✓
             c.source = c.source.replace("return grad / n", "return grad")
+    at = next(
+        i
+        for i, c in enumerate(nb.cells)
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "derivation"
+    )
+    nb.cells[at + 1 : at + 1] = [nbformat.v4.new_markdown_cell(ATTACK_CELL),
+                                 nbformat.v4.new_code_cell(ATTACK_OUTPUTS)]  # fmt: skip
     submit(course, STUDENT, A_ID, nb)
     assert autograde(course, db_url=db, workers=1) == 0
     feedback(course, db_url=db)
@@ -95,6 +123,7 @@ def test_feedback_has_no_rubric_and_renders_offline(graded: tuple[Path, str]) ->
             "**/*", lambda r: r.abort() if r.request.url.startswith("http") else r.continue_()
         )
         page.goto(page_file.as_uri())
+        assert_inert(page)
         maths = page.locator("math")
         assert maths.count() >= 3
         box = maths.first.bounding_box()
@@ -143,6 +172,7 @@ def test_formgrader_shows_model_answer_and_rubric_beside_the_written_answer(
             page.goto(f"{base}/formgrader/submissions/{sub_id}/?token={token}")
             answer = page.locator(".nbgrader_cell", has_text="zebra-17")
             expect(answer).to_have_count(1, timeout=30_000)
+            assert_inert(page)
             # The rubric box is the cell right after the student's answer.
             cell = page.locator(".cell", has=answer)
             rubric = cell.locator("xpath=following-sibling::div[1]")
