@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 SUBMISSIONS ?= submitted
 ASSIGNMENT ?= ps1_chain_rule
 
-.PHONY: lab test lint bench release autograde feedback grades demo clean-instructor-data \
+.PHONY: lab test test-quick lint bench release autograde feedback grades demo clean-instructor-data \
         student-pack hub-install hub
 
 # --- setup -----------------------------------------------------------------------------------
@@ -75,8 +75,14 @@ lab: $(STUDENT)
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) \
 	  --LabApp.default_url=/lab/tree/lectures/01_modules_and_graphs.ipynb $(ROOT_FLAG) $(ARGS)
 
+# Test files are spread over JOBS workers (one file stays on one worker: its shared fixtures are
+# built once). `make test-quick` is a developer's inner loop: no browser, no class-sized runs.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: $(TESTDEP) $(BROWSER) $(SANDBOX) $(NODE)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile $(PYTEST_ARGS)
+
+test-quick: $(TESTDEP) $(SANDBOX)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not slow and not browser" $(PYTEST_ARGS)
 
 lint: $(TESTDEP)
 	$(VENV)/bin/ruff check course autograder tests bench deploy

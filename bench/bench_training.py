@@ -59,7 +59,7 @@ def numpy_epoch(model: Sequential, loss_fn, opt: SGD, x, y, epoch: int) -> None:
 
 def check_input_grad_skip(x: np.ndarray, y: np.ndarray) -> str | None:
     """None if ``backward(..., input_grad=False)`` returns no input gradient and the same parameter
-    gradients as the full backward; otherwise what went wrong (tests/course/test_input_grad.py checks
+    gradients as the full backward; otherwise what went wrong (tests/library/test_input_grad.py checks
     that it also skips the product g·W₁)."""
     grads = []
     for input_grad in (True, False):

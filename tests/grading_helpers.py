@@ -171,7 +171,7 @@ def assert_fixture_points(
                 assert phrase not in report, f"{name} {call}: {phrase!r} should not be in\n{report}"
 
 
-# --- the student's own check against the autograder (tests/autograder/test_trusted_ps*.py) ---------------
+# --- the student's own check against the autograder (tests/grader/test_trusted_ps*.py) ---------------
 def trusted_scores(nb: nbformat.NotebookNode, assignment: str, cells: dict, checks: ModuleType
                    ) -> dict[tuple[str, str], tuple[float, str]]:  # fmt: skip
     """(grade_id, "visible" | "hidden") → (score, report), the way autograde scores them: the

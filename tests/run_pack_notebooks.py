@@ -1,6 +1,6 @@
 """Run every lecture and every untouched assignment of a student pack, with the pack's Python.
 
-``PACK/.venv/bin/python tests/run_pack_notebooks.py PACK`` (tests/autograder/test_student_pack.py does this):
+``PACK/.venv/bin/python tests/run_pack_notebooks.py PACK`` (tests/grader/test_student_pack.py does this):
 lectures must run without an error; an untouched assignment may fail only where the student has
 work to do (NotImplementedError in an answer cell, or a check reporting that). Prints a JSON line:
 where `course` was imported from, and per notebook the errors seen.

@@ -34,6 +34,15 @@ _COURSE_DIR = os.path.dirname(_GRADING_DIR.rstrip(os.sep)) + os.sep
 _LIBRARY_DIRS = (_COURSE_DIR, sys.prefix + os.sep, sys.base_prefix + os.sep)
 
 
+def register_library_dir(path: str) -> None:
+    """Count ``path``'s frames as library code too (the autograder's, which calls the student's
+    code from outside this package): a crash is reported at the student's own line."""
+    global _LIBRARY_DIRS
+    path = os.path.join(os.path.abspath(path), "")
+    if path not in _LIBRARY_DIRS:
+        _LIBRARY_DIRS = (*_LIBRARY_DIRS, path)
+
+
 class Mistake(Exception):
     """A sub-check failed; the message is a student-facing explanation (no hidden values/shapes)."""
 

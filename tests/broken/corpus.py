@@ -2,7 +2,7 @@
 
 Each entry: name → (how to break the solved notebook, what a fair instructor gives: the items
 that lose points → expected points, and a phrase the autograde summary must show for it).
-Used by tests/autograder/test_class_scale.py through the real instructor commands.
+Used by tests/grader/test_class_scale.py through the real instructor commands.
 """
 
 from __future__ import annotations
