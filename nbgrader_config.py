@@ -21,9 +21,10 @@ c.CourseDirectory.release_directory = "assignments"
 # The gradebook lives next to this file and is git-ignored; tests pass their own db_url.
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
-# Each cell gets this long (seconds) under autograde; the grading checks have their own 20 s budget
-# per sub-check, so one endless loop costs that sub-check, not the whole notebook.
-c.SandboxExecute.timeout = 120
+# Each cell gets this long (seconds) under autograde (the release's cells take well under 1 s), and
+# a function that looped once is stopped within a second when it runs again. The checks have their
+# own 20 s budget per sub-check, so one endless loop costs that sub-check, not the whole notebook.
+c.SandboxExecute.timeout = 20
 
 # Only notebooks travel from a submission to the grading folder. A student's own `course/` or
 # `numpy/` package (or any .py/.pth file) next to the notebook would otherwise shadow the real

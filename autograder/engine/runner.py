@@ -101,17 +101,34 @@ def _failure(ename: str, evalue: str) -> Any:
 
 def run_cell(session: Session, source: str, timeout: float) -> list:
     """A cell's outputs; a cell that loops, exits or kills its process gets an error output."""
+    return _run_cell(session, source, timeout)[0]
+
+
+def _run_cell(session: Session, source: str, timeout: float) -> tuple[list, str]:
+    """(outputs, why the cell was stopped or "" if it ran to its end or raised)."""
     try:
-        return [o for o in map(_output, session.exec(source, timeout)) if o is not None]
-    except CheckTimeout:
-        return [
-            _failure("TimeoutError", f"this cell ran longer than {timeout:g} s and was stopped")
-        ]
+        return [o for o in map(_output, session.exec(source, timeout)) if o is not None], ""
+    except CheckTimeout as exc:
+        why = str(exc) if str(exc).startswith("stopped") else f"ran longer than {timeout:g} s"
+        return [_failure("TimeoutError", f"this cell {why} and was stopped")], why
     except SandboxDied:
-        return [_failure("DeadKernelError", "this cell ended the process running the notebook "
-                         "(os._exit, a crash, or over the memory limit); it was restarted")]  # fmt: skip
+        limit = session.last_limit
+        why = (f"went over the sandbox's {limit}" if limit else
+               "ended the process running the notebook (os._exit or a crash)")  # fmt: skip
+        return [_failure("DeadKernelError", f"this cell {why}; it was restarted")], why
     except SandboxBroken as exc:
-        return [_failure("SandboxError", str(exc))]
+        return [_failure("SandboxError", str(exc))], str(exc)
+
+
+def stopped_note(stopped: list[tuple[int, str, str]]) -> str:
+    """What the student reads above a check graded after cells were stopped: which cells, why,
+    and that the check ran without whatever they would have done."""
+    lines = []
+    for number, source, why in stopped:
+        first = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")[:60]
+        lines.append(f"Note: code cell {number} (`{first}`) {why} and was stopped; the checks "
+                     "below ran without what it would have done.")  # fmt: skip
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 # --- points -----------------------------------------------------------------------------------
@@ -156,15 +173,19 @@ def _outputs_pass(nb: Any, root: Path, sandboxed: bool, timeout: float) -> dict[
 def _points_pass(nb: Any, root: Path, checks: Any, sandboxed: bool, timeout: float) -> dict:
     """Pass 2: the same cells again (outputs thrown away), and each test cell's checks run here;
     returns {cell index: (report, score)}."""
-    results = {}
+    results, stopped = {}, []
     with Session(root, sandboxed=sandboxed) as session:
         world = World(session)
-        for i, cell in code_cells(nb):
+        for number, (i, cell) in enumerate(code_cells(nb), 1):
             if is_test_cell(cell):
                 points = float(_meta(cell).get("points", 0))
-                results[i] = run_checks(world, cell.source, checks, points)
+                report, score = run_checks(world, cell.source, checks, points)
+                results[i] = (stopped_note(stopped) + report, score)
+                stopped = []
             else:
-                run_cell(session, cell.source, timeout)
+                why = _run_cell(session, cell.source, timeout)[1]
+                if why:
+                    stopped.append((number, cell.source, why))
     return results
 
 

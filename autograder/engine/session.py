@@ -23,7 +23,11 @@ from ..inside import wire
 from . import sandbox
 
 READY_TIMEOUT = 60.0  # seconds for a new sandbox to start (Python, numpy, IPython)
-MAX_STARTS = 8  # sandboxes per notebook pass; after that every request fails at once
+MAX_FAILED_STARTS = 3  # sandboxes in a row that never became ready; then every request fails
+# A function of the student's that once ran past its time limit is stopped after this long when
+# it is found running again (a second endless loop costs a second, not the whole limit).
+SEEN_LOOPING = 1.0
+WHERE = ".where"  # autograder/inside/agent.py writes there, in /scratch, where it is now
 
 
 class SandboxDied(Exception):
@@ -45,7 +49,10 @@ class Session:
         self.replay_timeout = replay_timeout
         self.proc = None
         self.generation = 0
-        self.starts = 0
+        self.failed_starts = 0
+        self.last_limit: str | None = None  # the limit the last sandbox that ended had hit
+        self.looping: dict[str, str] = {}  # student function → what was stopped in it first
+        self.stopped: list[str] = []  # what was stopped, for the reports ("cell 7 …")
         self.history: list[str] = []  # cells that ran to the end, replayed after a restart
         self.callbacks: dict[int, Callable[..., Any]] = {}
         self.scratch: Path | None = None
@@ -53,17 +60,25 @@ class Session:
 
     # --- lifecycle ------------------------------------------------------------------------------
     def _start(self) -> None:
-        if self.starts >= MAX_STARTS:
-            raise SandboxBroken(f"the sandbox failed {MAX_STARTS} times; no more attempts")
-        self.starts += 1
+        # Restarts after the student's code died or looped are not limited (each is the
+        # student's own cost); a sandbox that will not start at all is, or grading would hang.
+        if self.failed_starts >= MAX_FAILED_STARTS:
+            raise SandboxBroken(
+                f"the sandbox failed to start {MAX_FAILED_STARTS} times; no more attempts"
+            )
         self.generation += 1
         self.scratch = Path(tempfile.mkdtemp(prefix="scratch-"))
         self.proc = sandbox.start(self.root, self.scratch, self.sandboxed, self.limits)
         self._deadline = time.monotonic() + READY_TIMEOUT
-        reply = self._read()
+        try:
+            reply = self._read()
+        except (CheckTimeout, SandboxDied, wire.WireError, ValueError, OSError):
+            reply = None
         if not isinstance(reply, dict) or "ready" not in reply:
             self.kill()
+            self.failed_starts += 1
             raise SandboxBroken("the sandbox did not start")
+        self.failed_starts = 0
         replayed, self.history = self.history, []
         for source in replayed:  # bring the new sandbox to where the old one was
             try:
@@ -92,7 +107,8 @@ class Session:
                 os.killpg(self.proc.pid, 9)
             except (ProcessLookupError, PermissionError):
                 pass
-            self.proc.wait()
+            self.proc.wait()  # also removes its cgroups and its /scratch
+            self.last_limit = sandbox.limit_hit(self.proc)
             self.proc = None
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
@@ -108,15 +124,29 @@ class Session:
         self.close()
 
     # --- the channel ----------------------------------------------------------------------------
+    def where(self) -> str:
+        """The student function the sandbox's main thread is in now ("" if none or unknown)."""
+        try:
+            return (self.scratch / WHERE).read_text()[:300] if self.scratch else ""
+        except OSError:
+            return ""
+
     def _read_exact(self, n: int) -> bytes:
         fd = self.proc.stdout.fileno()
         chunks, left = [], n
+        started = time.monotonic()
         while left:
             wait = self._deadline - time.monotonic()
             if wait <= 0:
                 raise CheckTimeout("timeout")
+            if self.looping:  # look every quarter second for a loop seen before
+                wait = min(wait, 0.25)
             ready, _, _ = select.select([fd], [], [], wait)
             if not ready:
+                if self.looping and time.monotonic() - started > SEEN_LOOPING:
+                    again = self.where()
+                    if again in self.looping:
+                        raise CheckTimeout(f"looping again in {again.split(':')[0]}")
                 continue
             chunk = os.read(fd, min(left, 1 << 20))
             if not chunk:
@@ -154,8 +184,17 @@ class Session:
                 if "callback" not in reply:
                     return reply
                 self._send(self._answer(reply, from_wire), to_ref)
-        except CheckTimeout:
+        except CheckTimeout as exc:
+            where = self.where()
             self.kill()
+            if str(exc).startswith("looping again"):
+                name = where.split(":")[0]
+                raise CheckTimeout(
+                    f"stopped: it is running `{name}` again, which looped before "
+                    f"({self.looping.get(where, 'earlier')})"
+                ) from None
+            if where:
+                self.looping.setdefault(where, f"ran past {budget:.3g} s")
             raise CheckTimeout(f"this took longer than {budget:.3g} s (an endless loop?)") from None
         except SandboxDied:
             self.kill()

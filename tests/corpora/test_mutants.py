@@ -37,6 +37,8 @@ from grading_helpers import (  # noqa: E402
 from autograder import registry  # noqa: E402
 from course.grading import ps1, ps2, ps3  # noqa: E402
 
+# The corpus the tests grade; ``python tests/corpora/test_mutants.py OUT.md blind`` reports on the
+# held-out one written blind to the checks (tests/mutants/blind/), which no test asserts on.
 CORPUS = ROOT / "tests" / "mutants"
 PROBLEM_SETS: dict[str, tuple[str, ModuleType]] = {
     ps.short: (ps.id, {"ps1": ps1, "ps2": ps2, "ps3": ps3}[ps.short])
@@ -464,4 +466,7 @@ def write_report(path: Path) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:  # a held-out corpus in a folder of tests/mutants/
+        CORPUS = CORPUS / sys.argv[2]
+        ENTRIES[:] = all_entries()
     write_report(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/mutants_report.md"))

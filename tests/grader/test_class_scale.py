@@ -33,7 +33,7 @@ BIAS_BUGS = ["bias_bug_a", "bias_bug_b"]  # with CORPUS's one_bug_bias: 3 studen
 def make_class(d: Path) -> Path:
     copy_course(d)
     cfg = d / "nbgrader_config.py"  # a short cell time limit keeps the endless loop cheap
-    cfg.write_text(cfg.read_text().replace("timeout = 120", "timeout = 8"))
+    cfg.write_text(cfg.read_text().replace("timeout = 20", "timeout = 8"))
     solved = solved_notebook(d, A)
     for s in CONTROLS:
         (d / "submitted" / s / A).mkdir(parents=True)
