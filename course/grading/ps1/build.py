@@ -43,13 +43,16 @@ def fanout_graph(x: float, w: float) -> Value:
     return ((a * b).named("c") + b.exp().named("d")).named("y")
 
 
-def order_graph(x: float) -> Value:
+def order_graph(x: float, short_first: bool = False) -> Value:
     """h = x·x, p = tanh h, q = e^p, y = q·h: h reaches y in one step and in three, so a node
-    visited before all its children are done (breadth first, say) passes on a partial gradient."""
+    visited before all its children are done (breadth first, say) passes on a partial gradient.
+    ``short_first`` writes y = h·q, so that a walk that follows parents in their order (depth
+    first from the root, say) meets h by the short path first: any order that is not a reverse
+    topological one goes wrong on one of the two."""
     xv = Value(x, "x")
     h = (xv * xv).named("h")
     q = h.tanh().named("p").exp().named("q")
-    return (q * h).named("y")
+    return (h * q if short_first else q * h).named("y")
 
 
 # --- the right walk and the classic wrong ones, replayed on this process's graph -------------------
@@ -87,6 +90,22 @@ def _breadth_first(root: Value) -> list:
     return out
 
 
+def _root_first(root: Value) -> list:
+    """Nodes in the order a depth-first walk from the root first reaches them (a pre-order, not
+    a topological order)."""
+    seen, out = set(), []
+
+    def visit(v: Value) -> None:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+            for p in v.parents:
+                visit(p)
+
+    visit(root)
+    return out
+
+
 def _path_by_path(order: list) -> np.ndarray:
     """Each node recursively pushes its whole gradient so far to every parent, once per path
     that reaches it: contributions that arrived earlier are passed on again."""
@@ -118,6 +137,7 @@ def _mistakes(order: list) -> Wrong:
         ("the nodes were visited parents first: walk the topological order in reverse, from the "
          "root down", _walk(order, order)),
         (ORDER, _walk(order, _breadth_first(order[-1]))),
+        (ORDER, _walk(order, _root_first(order[-1]))),
         (ORDER + " (a recursive walk passes a node's gradient on once per path)",
          _path_by_path(order)),
         ("a node that feeds several others kept only the last contribution: the paths add up, "
@@ -226,7 +246,9 @@ def check_backward(backward: Fn, *, seed: int | None = None, hidden: bool = Fals
         x1, x2, w2, x3 = 0.4, 0.8, -0.6, 0.7
     else:
         x1, x2, w2, x3 = (float(v) for v in rng.uniform(0.3, 1.2, 4) * rng.choice([-1, 1], 4))
-    chain, fanout, order = chain_graph(x1), fanout_graph(x2, w2), order_graph(x3)
+    chain, fanout = chain_graph(x1), fanout_graph(x2, w2)
+    orders = [_graph_check(backward, order_graph(x3, short), hidden, about_order=True)
+              for short in (False, True)]  # fmt: skip
     return grade_item(
         "Backprop by code",
         [
@@ -237,7 +259,7 @@ def check_backward(backward: Fn, *, seed: int | None = None, hidden: bool = Fals
             SubCheck(
                 "order: h reaches y by paths of two lengths",
                 1.0,
-                _graph_check(backward, order, hidden, about_order=True),
+                lambda: [run() for run in orders],
             ),
             SubCheck(
                 "a second call gives the same gradients",

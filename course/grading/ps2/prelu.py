@@ -38,7 +38,12 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
         x = extreme(rng, (rows, d)) if big else normal(rng, (rows, d), 1.5)
         if rows >= 2:  # every feature sees both signs, so a wrong side of 0 shows in every entry
             x[0], x[1] = abs(x[0]), -abs(x[1])
-        slope, g = rng.uniform(0.1, 0.6, d), normal(rng, (rows, d))
+        if rows >= 3:  # exact kinks: the prompt's x ≤ 0 side decides dx there
+            x[2, ::2] = 0.0
+        # A negative, a zero and a positive slope: a mask read off the output, or a formula
+        # that holds only for a positive slope, shows on some feature.
+        slope = rng.uniform(0.1, 0.6, d) * np.resize([-1.0, 0.0, 1.0], d)
+        g = normal(rng, (rows, d))
         m = build(PReLU, d)
         load_params(m, {"slope": slope}, _SLOPE)
         ref = RefPReLU(d)
@@ -81,7 +86,12 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
                                 ("that is the local derivative alone: multiply it by grad_out "
                                  "(the chain rule)", np.where(neg, b, 1.0)),
                                 ("the mask must come from the input x, not from grad_out",
-                                 g * np.where(g > 0, 1.0, b))])  # fmt: skip
+                                 g * np.where(g > 0, 1.0, b)),
+                                ("the mask must come from the input x, not from the output: "
+                                 "with a negative slope, slope · x > 0 where x < 0",
+                                 g * np.where(ref.forward(x) > 0, 1.0, b)),
+                                ("at x = 0 take the x ≤ 0 side: ∂a/∂x = β there, not 1",
+                                 g * np.where(x < 0, b, 1.0))])  # fmt: skip
             return
         local = g * np.where(neg, x, 0.0)
         slope = grad_of(m, "slope") if slope is None else slope
@@ -103,7 +113,10 @@ def check_prelu(PReLU, *, seed: int = 0, n: int = 4, d: int = 3, hidden: bool = 
                             ("∂a/∂β is x (where x ≤ 0), not 1", (g * neg).sum(axis=0)),
                             ("∂a/∂β is x, not β: that is ∂a/∂x", (g * neg * b).sum(axis=0)),
                             ("grad_out is missing: ∂ℒ/∂β = Σₙ gₙ ⊙ ∂a/∂β (the chain rule)",
-                             np.where(neg, x, 0.0).sum(axis=0))])  # fmt: skip
+                             np.where(neg, x, 0.0).sum(axis=0)),
+                            ("the 𝟙[x ≤ 0] mask must come from the input x, not from the "
+                             "output: with a negative slope, slope · x > 0 where x < 0",
+                             (g * np.where(ref.forward(x) <= 0, x, 0.0)).sum(axis=0))])  # fmt: skip
 
     results, accumulated, unchanged = layer_checks(case, n, _SLOPE, _LIKE_X, _LIKE_X, _NO_EXP)
 

@@ -39,12 +39,13 @@ FACTOR = 3.0  # a wrong gradient's reported error must be within this factor of 
 
 @dataclass(frozen=True)
 class _Case:
-    """A network (Linear, Tanh, ..., Linear), its weights, the penalties planted in some gradients
-    (parameter name → extra factor, see :class:`.probes.Linear`), and a batch."""
+    """A network (Linear, Tanh, ..., Linear), its weights, the errors planted in some gradients
+    (parameter name → (amount, flat index of the one wrong entry), see :class:`.probes.Linear`),
+    and a batch."""
 
     sizes: tuple[int, ...]
     weights: dict[str, np.ndarray]
-    extra: dict[str, float]
+    extra: dict[str, tuple[float, int]]
     x: np.ndarray
     labels: np.ndarray
 
@@ -58,8 +59,8 @@ def _build(near: Any, case: _Case) -> Any:
         if i:
             mods.append(tanh())
         at = len(mods)
-        extra = (case.extra.get(f"{at}.weight", 0.0), case.extra.get(f"{at}.bias", 0.0))
-        mods.append(linear(fan_in, fan_out, *extra))
+        (w, w_at), (b, b_at) = (case.extra.get(f"{at}.{p}", (0.0, 0)) for p in ("weight", "bias"))
+        mods.append(linear(fan_in, fan_out, w, b, w_at, b_at))
     net = library(near, "course.modules", "Sequential")(*mods)
     for name, value in case.weights.items():
         fill(net, "params", name, value)
@@ -101,8 +102,9 @@ def true_errors(
 
 
 def _case(rng: np.random.Generator, sizes: list[int], n: int, targets: list[float]) -> _Case:
-    """Random weights and batch; one planted penalty per target, each sized so that the true
-    relative error is about that target (the exact values come from :func:`true_errors`)."""
+    """Random weights and batch; one planted error per target, in one entry of the later half of
+    a parameter (a check that samples a few entries misses it), sized so that the true relative
+    error is about that target (the exact values come from :func:`true_errors`)."""
     weights: dict[str, np.ndarray] = {}
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         weights[f"{2 * i}.weight"] = rng.normal(0, np.sqrt(2 / fan_in), (fan_out, fan_in))
@@ -114,9 +116,10 @@ def _case(rng: np.random.Generator, sizes: list[int], n: int, targets: list[floa
     names = [str(k) for k in rng.permutation(list(weights))[: len(targets)]]
     extra = {}
     for name, target in zip(names, targets, strict=True):
-        # rel_error(g + λθ, g) ≈ λ‖θ‖ / 2‖g‖ while it is small
-        g, p = np.linalg.norm(grads[name]), np.linalg.norm(weights[name])
-        extra[name] = float(2 * target * g / (p * (1 - target)))
+        # rel_error(g + δ e_k, g) ≈ δ / 2‖g‖ while it is small
+        size = grads[name].size
+        at = int(rng.integers(size // 2, size)) if size > 1 else 0
+        extra[name] = (float(2 * target * np.linalg.norm(grads[name]) / (1 - target)), at)
     return _Case(tuple(sizes), weights, extra, x, labels)
 
 
@@ -162,8 +165,9 @@ def _flags(
     missed = [k for k in wrong if not got[k] >= TINY]
     if missed:
         raise Mistake(
-            f"the check misses a wrong gradient{_which(missed, hidden)}: the analytic side must "
-            "come from backward, the numerical side from central differences of the loss"
+            f"the check misses a wrong gradient{_which(missed, hidden)}: compare every entry of "
+            "each parameter (one wrong entry is enough to be wrong), the analytic side from "
+            "backward, the numerical side from central differences of the loss"
         )
     off = [k for k in wrong if not truth[k] / FACTOR <= got[k] <= truth[k] * FACTOR]
     if off and all(absolute[k] / FACTOR <= got[k] <= absolute[k] * FACTOR for k in wrong):
@@ -221,12 +225,15 @@ def check_network_gradcheck(
 
     def run(model: Any, case: _Case) -> dict[str, float]:
         out = network_gradcheck(model, _loss(network_gradcheck), case.x.copy(), case.labels.copy())
+        names = list(case.weights)  # model.params' order: '0.weight', '0.bias', '2.weight', ...
+        if isinstance(out, list | tuple) and len(out) == len(names):
+            memo["by_index"] = True  # the right numbers in model.params' order: one charge
+            out = dict(zip(names, out, strict=True))
         if not isinstance(out, dict):
             raise Mistake(
                 f"network_gradcheck should return a dict {{name: relative error}}; "
                 f"got a {type(out).__name__}"
             )
-        names = list(case.weights)  # model.params' order: '0.weight', '0.bias', '2.weight', ...
         if set(out) == set(range(len(names))) or set(out) == {str(i) for i in range(len(names))}:
             memo["by_index"] = True  # right errors under the wrong keys: that costs one sub-check
             out = {names[int(k)]: v for k, v in out.items()}
@@ -256,8 +263,9 @@ def check_network_gradcheck(
             got, truth, absolute = result(name)
             _flags(got, truth, hidden, absolute)
         if memo.get("by_index"):
-            raise KnownMistake("the dict is keyed 0, 1, 2, ...: key it by parameter name, like "
-                               "model.params ('0.weight', '0.bias', ...)")  # fmt: skip
+            raise KnownMistake("the errors come by position (a list, or keys 0, 1, 2, ...): "
+                               "return a dict keyed by parameter name, like model.params "
+                               "('0.weight', '0.bias', ...)")  # fmt: skip
 
     def real() -> None:
         """Quiet errors, or an untouched model, count only for a check that finds the wrong

@@ -15,22 +15,23 @@ from ...modules import Module, SoftmaxCrossEntropy
 
 
 class Linear(_Linear):
-    """A Linear layer whose backward may add ``extra * θ`` to a parameter's gradient: a penalty
-    the loss does not have, so the gradient check must flag it with an error that depends on the
-    data. ``extra = 0`` (the default) is the reference layer."""
+    """A Linear layer whose backward may add ``extra`` to ONE entry (flat index ``at``) of a
+    parameter's gradient: an error the loss does not have, which a gradient check finds only if
+    it compares every entry. ``extra = 0`` (the default) is the reference layer."""
 
     def __init__(
         self, in_features: int, out_features: int, extra_weight: float = 0.0,
-        extra_bias: float = 0.0,
+        extra_bias: float = 0.0, at_weight: int = 0, at_bias: int = 0,
     ) -> None:  # fmt: skip
         super().__init__(in_features, out_features, rng=0)
-        self._extra = {"weight": float(extra_weight), "bias": float(extra_bias)}
+        self._extra = {"weight": (float(extra_weight), int(at_weight)),
+                       "bias": (float(extra_bias), int(at_bias))}  # fmt: skip
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
         grad_in = super().backward(grad_out)
-        for name, extra in self._extra.items():
+        for name, (extra, at) in self._extra.items():
             if extra:
-                self.grads[name] += extra * self.params[name]
+                self.grads[name].flat[at] += extra
         return grad_in
 
 
