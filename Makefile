@@ -111,8 +111,11 @@ demo: $(INSTRDEP) $(SANDBOX)
 
 # --- giving the course to a class (README "Three ways to run a class") ------------------------
 DIST ?= dist
+# `make student-pack WEEK=N`: the students' pack for week N of the term plan, without the answer
+# key of any problem set not yet due (default: the term's last week, the whole library).
+WEEK ?=
 student-pack: $(STUDENT)
-	$(PY) -m autograder.pack $(DIST)/student
+	$(PY) -m autograder.pack $(DIST)/student $(if $(WEEK),--week $(WEEK))
 
 # JupyterHub on this server (run as root): HUB_PREFIX holds the environment, the pack, the
 # exchange and the hub's state; the accounts must exist (or add --create-users to HUB_ARGS).
