@@ -4,7 +4,7 @@ A test cell is one visible call and, in the instructor's source, one hidden call
 
     check_linear(Linear)
     ### BEGIN HIDDEN TESTS
-    check_linear(Linear, seed=2718, n=7, d_in=5, d_out=3, hidden=True)
+    check_linear(Linear, seed=…, n=…, d_in=…, d_out=…, hidden=True)
     ### END HIDDEN TESTS
 
 Every statement must be a call of a ``check_*`` function of the problem set's checks (``ps1.``

@@ -132,19 +132,25 @@ def stopped_note(stopped: list[tuple[int, str, str]]) -> str:
 
 
 # --- points -----------------------------------------------------------------------------------
-def run_checks(world: World, source: str, checks: Any, points: float) -> tuple[str, float]:
-    """Run a test cell's check calls in this process; return (report, score)."""
+def run_checks(
+    world: World, source: str, checks: Any, points: float, only: str | None = None
+) -> tuple[str, float | None]:
+    """Run a test cell's check calls in this process; return (report, score). ``only`` is
+    "visible" or "hidden" to run just those calls (score None if the cell has none)."""
     out = io.StringIO()
-    score = 0.0
+    score = None if only else 0.0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
             calls = cells.parse(source, checks)
         except cells.NotACheck as exc:
+            if only == "hidden":  # said once, by the visible pass
+                return "", None
             print(f"This test cell cannot be graded: {exc}. 0 points.")
             return out.getvalue(), 0.0
         for call in calls:
-            score = _one_call(world, call, checks)
-    return out.getvalue(), clean_score(score, points)
+            if only is None or call.hidden == (only == "hidden"):
+                score = _one_call(world, call, checks)
+    return out.getvalue(), None if score is None else clean_score(score, points)
 
 
 def _one_call(world: World, call: cells.CheckCall, checks: Any) -> float:
@@ -170,17 +176,20 @@ def _outputs_pass(nb: Any, root: Path, sandboxed: bool, timeout: float) -> dict[
                 for i, cell in code_cells(nb) if not is_test_cell(cell)}  # fmt: skip
 
 
-def _points_pass(nb: Any, root: Path, checks: Any, sandboxed: bool, timeout: float) -> dict:
-    """Pass 2: the same cells again (outputs thrown away), and each test cell's checks run here;
-    returns {cell index: (report, score)}."""
+def _points_pass(
+    nb: Any, root: Path, checks: Any, sandboxed: bool, timeout: float, only: str | None = None
+) -> dict:
+    """The same cells again (outputs thrown away), and each test cell's checks (``only`` its
+    visible or its hidden calls) run here; returns {cell index: (report, score or None)}."""
     results, stopped = {}, []
     with Session(root, sandboxed=sandboxed) as session:
         world = World(session)
         for number, (i, cell) in enumerate(code_cells(nb), 1):
             if is_test_cell(cell):
                 points = float(_meta(cell).get("points", 0))
-                report, score = run_checks(world, cell.source, checks, points)
-                results[i] = (stopped_note(stopped) + report, score)
+                report, score = run_checks(world, cell.source, checks, points, only)
+                note = "" if only == "hidden" else stopped_note(stopped)
+                results[i] = (note + report, score)
                 stopped = []
             else:
                 why = _run_cell(session, cell.source, timeout)[1]
@@ -190,18 +199,23 @@ def _points_pass(nb: Any, root: Path, checks: Any, sandboxed: bool, timeout: flo
 
 
 def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 120.0) -> Any:
-    """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores (pass 2). The two
-    passes run at the same time, each in its own sandbox."""
+    """Fill ``nb``'s outputs (pass 1) and its test cells' reports and scores: the visible
+    checks (pass 2) and the hidden ones (pass 3). The passes run at the same time, each in its
+    own sandbox, so the student's code never holds a hidden input while a check whose report
+    the student reads is running. A cell scores what its last call scores (the hidden one)."""
     root = library_for(assignment)
     checks = importlib.import_module(get(assignment).checks)
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(2) as pool:
         outputs = pool.submit(_outputs_pass, nb, root, sandboxed, timeout)
-        scored = _points_pass(nb, root, checks, sandboxed, timeout)
-        shown = outputs.result()
+        hidden = pool.submit(_points_pass, nb, root, checks, sandboxed, timeout, "hidden")
+        visible = _points_pass(nb, root, checks, sandboxed, timeout, "visible")
+        shown, secret = outputs.result(), hidden.result()
     for count, (i, cell) in enumerate(code_cells(nb), 1):
         cell.execution_count = count
-        if i in scored:
-            report, score = scored[i]
+        if i in visible:
+            (seen, seen_score), (kept, kept_score) = visible[i], secret.get(i, ("", None))
+            score = kept_score if kept_score is not None else seen_score or 0.0
+            report = seen + kept
             cell.outputs = [
                 nbformat.v4.new_output("stream", name="stdout", text=report),
                 nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)},

@@ -411,6 +411,22 @@ def test_stub_source_keeps_signatures_and_docstrings_and_nothing_else_changes():
     assert "return 2 * self.n" not in out and "self.n = n" not in out and "return 2" not in out
 
 
+def test_no_hidden_call_is_anywhere_a_student_can_read():
+    """A hidden test's line (its seed and shapes) appears in no file a student can read: the
+    README (also the installed package's metadata, readable inside the sandbox), docs/, the
+    lectures, the released assignments or the library."""
+    hidden = {line.strip() for _, r in _regions("HIDDEN TESTS") for line in r.splitlines()
+              if line.strip()}  # fmt: skip
+    assert len(hidden) >= 20, "no hidden lines found in solutions/"
+    readable = [ROOT / "README.md", ROOT / "pyproject.toml", *(ROOT / "docs").rglob("*.md"),
+                *(ROOT / "lectures").rglob("*.*"), *(ROOT / "assignments").rglob("*.ipynb"),
+                *(ROOT / "course").rglob("*.py")]  # fmt: skip
+    for path in readable:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        leaked = [h for h in hidden if h in text]
+        assert not leaked, f"{path.relative_to(ROOT)} quotes hidden test lines: {leaked[:2]}"
+
+
 def test_pack_builder_refuses_a_library_file_that_imports_the_instructor_package(tmp_path):
     """Plant ``import autograder`` in a course module a lecture imports: the build stops and
     names the file, instead of shipping it."""
