@@ -57,7 +57,9 @@ def rel_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-8) -> float:
     """‖a − b‖ / max(‖a‖ + ‖b‖, floor), a number in [0, 1].
 
     In float64 with central differences (ε = 1e-6) a correct gradient gives about 1e-12 to 1e-8;
-    1e-6 to 1e-4 is suspicious (a kink, or too large an ε); above 1e-3 something is wrong.
+    1e-6 to 1e-4 is suspicious (too large an ε, or a kink); above 1e-3 something is wrong, unless
+    a perturbation crossed a kink (a ReLU input within ε of 0), which alone can give 1e-3 to 1e-1
+    in a small network (a bigger one dilutes it): move the inputs away from the kink and check again.
     ``floor`` stops two gradients that are both ≈ 0 from looking different.
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

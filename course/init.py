@@ -16,8 +16,9 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
 
 def init_std(scheme: str, fan_in: int, fan_out: int) -> float:
     """Standard deviation of N(0, std²) weights: He √(2/in) keeps ReLU activations' variance,
-    Xavier/Glorot √(2/(in+out)) balances forward and backward variance for tanh/sigmoid,
-    LeCun √(1/in) keeps the variance of a linear map."""
+    Xavier/Glorot √(2/(in+out)) balances forward and backward variance for tanh (slope 1 and
+    mean 0 at the origin; the sigmoid's slope there is ¼, so the same argument asks for 4×
+    Xavier's std), LeCun √(1/in) keeps the variance of a linear map."""
     if scheme == "he":
         return float(np.sqrt(2.0 / fan_in))
     if scheme == "xavier":

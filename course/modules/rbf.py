@@ -16,7 +16,8 @@ class RBF(Module):
       ∂ℒ/∂x_n = 2 Σ_k s_nk (x_n − c_k),   ∂ℒ/∂c_k += −2 Σ_n s_nk (x_n − c_k),
       ∂ℒ/∂β_k += −Σ_n g_nk d_nk φ_nk.
 
-    Learnable: the centres ``params["centres"]`` (K, D) always; the widths ``params["beta"]`` (K,)
+    Learnable: the centres ``params["centres"]`` (K, D) always; the inverse squared widths ``params["beta"]`` (K,)
+    (larger β, narrower bump: it falls to half height at distance √(ln 2 / β))
     when ``learn_widths`` is true (the default), else β is fixed. The output weights u and the sum
     of the decks' RBF network are a ``Linear(K, out)`` after this module; for regression follow it
     with ``EuclideanLoss``. ``centres`` may be given (e.g. from k-means or from data points);
@@ -59,14 +60,14 @@ class RBF(Module):
 
     @property
     def beta(self) -> np.ndarray:
-        """The widths β (K,): the learned parameter, or the fixed values."""
+        """β (K,), each an inverse squared width: the learned parameter, or the fixed values."""
         return self.params["beta"] if self._fixed_beta is None else self._fixed_beta
 
     def _check_widths(self, b: np.ndarray) -> None:
         # β < 0 turns a bump into exp(+|β| d), which overflows far from the centre.
         if not np.isfinite(b).all() or (b < 0).any():
             raise ValueError(
-                f"{self!r} expected widths beta >= 0 and finite; got values in "
+                f"{self!r} expected beta (inverse squared widths) >= 0 and finite; got values in "
                 f"[{b.min():.3g}, {b.max():.3g}] (if training pushed beta below 0, lower the "
                 "learning rate or use learn_widths=False)"
             )

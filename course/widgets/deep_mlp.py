@@ -20,7 +20,9 @@ from ._activations import activation_key, make_activation
 
 AUTO = "auto"
 # The scheme each activation is usually paired with: He keeps a ReLU net's variance (half the
-# units are off, so twice the weight variance); Xavier balances it for σ and tanh.
+# units are off, so twice the weight variance); Xavier balances it for tanh. σ gets Xavier too,
+# the usual pairing, although σ′(0) = ¼ shrinks the gradient about 4× per layer (the explorer
+# shows it; the same argument asks for 4× Xavier's std).
 DEFAULT_INIT = {"relu": "he", "leaky_relu": "he", "sigmoid": "xavier", "tanh": "xavier"}
 TINY = 1e-300  # floor for ratios and log plots of exactly-zero norms (all units dead)
 
@@ -51,7 +53,7 @@ class GradientFlowStats:
 
 def init_for(init: str, activation: str) -> str:
     """The weight-init scheme to use: ``init`` itself, or for "auto" the usual one for the
-    activation (He for the ReLU family, Xavier for sigmoid and tanh)."""
+    activation (He for the ReLU family, Xavier for tanh and, as usually done, sigmoid)."""
     if init == AUTO:
         return DEFAULT_INIT[activation_key(activation)]
     if init not in SCHEMES:
@@ -140,7 +142,7 @@ def gradient_flow_stats(
 ) -> GradientFlowStats:
     """Forward a standard-normal batch with random labels, backprop the loss, and measure each layer.
 
-    ``init="auto"`` picks the scheme that suits the activation (He for ReLU, Xavier for σ/tanh);
+    ``init="auto"`` picks the usual scheme for the activation (He for ReLU, Xavier for tanh and σ);
     ``stats.init`` says which one was used."""
     key = activation_key(activation)
     auto = init == AUTO

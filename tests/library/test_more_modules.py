@@ -234,7 +234,7 @@ def test_bad_input_is_named(make, bad, phrase):
             lambda: RBF(2, 3, beta=[1.0, 2.0]),
             "got beta of shape (2,); expected a number or shape (3,)",
         ),
-        (lambda: RBF(2, 3, beta=-1.0), "expected widths beta >= 0"),
+        (lambda: RBF(2, 3, beta=-1.0), "expected beta (inverse squared widths) >= 0"),
     ],
 )
 def test_bad_construction_is_named(make, phrase):
