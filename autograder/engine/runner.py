@@ -18,6 +18,8 @@ import contextlib
 import importlib
 import io
 import shutil
+import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -132,6 +134,41 @@ def stopped_note(stopped: list[tuple[int, str, str]]) -> str:
 
 
 # --- points -----------------------------------------------------------------------------------
+class _PerThread(io.TextIOBase):
+    """sys.stdout (or stderr) that writes to each thread's own buffer while it captures: the
+    visible and the hidden pass run their checks at the same time, and each report must hold
+    only its own lines (contextlib.redirect_stdout swaps one stream for every thread)."""
+
+    def __init__(self, default: Any) -> None:
+        self.default, self.local = default, threading.local()
+
+    def write(self, text: str) -> int:
+        return (getattr(self.local, "target", None) or self.default).write(text)
+
+    def flush(self) -> None:
+        (getattr(self.local, "target", None) or self.default).flush()
+
+
+_SWAP = threading.Lock()
+
+
+@contextlib.contextmanager
+def _capture(out: io.StringIO) -> Iterator[None]:
+    """This thread's prints (stdout and stderr) go to ``out`` for the block."""
+    with _SWAP:
+        for name in ("stdout", "stderr"):
+            if not isinstance(getattr(sys, name), _PerThread):
+                setattr(sys, name, _PerThread(getattr(sys, name)))
+    streams = (sys.stdout, sys.stderr)
+    for s in streams:
+        s.local.target = out
+    try:
+        yield
+    finally:
+        for s in streams:
+            s.local.target = None
+
+
 def run_checks(
     world: World, source: str, checks: Any, points: float, only: str | None = None
 ) -> tuple[str, float | None]:
@@ -139,7 +176,7 @@ def run_checks(
     "visible" or "hidden" to run just those calls (score None if the cell has none)."""
     out = io.StringIO()
     score = None if only else 0.0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+    with _capture(out):
         try:
             calls = cells.parse(source, checks)
         except cells.NotACheck as exc:
@@ -169,20 +206,28 @@ def _one_call(world: World, call: cells.CheckCall, checks: Any) -> float:
         return 0.0
 
 
-def _outputs_pass(nb: Any, root: Path, sandboxed: bool, timeout: float) -> dict[int, list]:
+def _outputs_pass(
+    nb: Any, root: Path, sandboxed: bool, timeout: float, looping: dict | None = None
+) -> dict[int, list]:
     """Pass 1: every cell but the test cells, for the outputs the student will see."""
-    with Session(root, sandboxed=sandboxed) as session:
+    with Session(root, sandboxed=sandboxed, looping=looping) as session:
         return {i: run_cell(session, cell.source, timeout)
                 for i, cell in code_cells(nb) if not is_test_cell(cell)}  # fmt: skip
 
 
 def _points_pass(
-    nb: Any, root: Path, checks: Any, sandboxed: bool, timeout: float, only: str | None = None
+    nb: Any,
+    root: Path,
+    checks: Any,
+    sandboxed: bool,
+    timeout: float,
+    only: str | None = None,
+    looping: dict | None = None,
 ) -> dict:
     """The same cells again (outputs thrown away), and each test cell's checks (``only`` its
     visible or its hidden calls) run here; returns {cell index: (report, score or None)}."""
     results, stopped = {}, []
-    with Session(root, sandboxed=sandboxed) as session:
+    with Session(root, sandboxed=sandboxed, looping=looping) as session:
         world = World(session)
         for number, (i, cell) in enumerate(code_cells(nb), 1):
             if is_test_cell(cell):
@@ -206,9 +251,10 @@ def grade(nb: Any, assignment: str, *, sandboxed: bool = True, timeout: float = 
     root = library_for(assignment)
     checks = importlib.import_module(get(assignment).checks)
     with ThreadPoolExecutor(2) as pool:
-        outputs = pool.submit(_outputs_pass, nb, root, sandboxed, timeout)
-        hidden = pool.submit(_points_pass, nb, root, checks, sandboxed, timeout, "hidden")
-        visible = _points_pass(nb, root, checks, sandboxed, timeout, "visible")
+        looping: dict[str, str] = {}  # what one pass finds looping, the others stop at once
+        outputs = pool.submit(_outputs_pass, nb, root, sandboxed, timeout, looping)
+        hidden = pool.submit(_points_pass, nb, root, checks, sandboxed, timeout, "hidden", looping)
+        visible = _points_pass(nb, root, checks, sandboxed, timeout, "visible", looping)
         shown, secret = outputs.result(), hidden.result()
     for count, (i, cell) in enumerate(code_cells(nb), 1):
         cell.execution_count = count

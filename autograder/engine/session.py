@@ -25,8 +25,8 @@ from . import sandbox
 READY_TIMEOUT = 60.0  # seconds for a new sandbox to start (Python, numpy, IPython)
 MAX_FAILED_STARTS = 3  # sandboxes in a row that never became ready; then every request fails
 # A function of the student's that once ran past its time limit is stopped after this long when
-# it is found running again (a second endless loop costs a second, not the whole limit).
-SEEN_LOOPING = 1.0
+# it is found running again (a second endless loop costs half a second, not the whole limit).
+SEEN_LOOPING = 0.5
 WHERE = ".where"  # autograder/inside/agent.py writes there, in /scratch, where it is now
 
 
@@ -43,7 +43,7 @@ class Session:
     """Starts the agent, sends requests, enforces deadlines, restarts after failures."""
 
     def __init__(self, root: Path, *, sandboxed: bool = True, limits: sandbox.Limits | None = None,
-                 replay_timeout: float = 120.0) -> None:  # fmt: skip
+                 replay_timeout: float = 120.0, looping: dict[str, str] | None = None) -> None:  # fmt: skip
         self.root, self.sandboxed = root, sandboxed
         self.limits = limits or sandbox.Limits()
         self.replay_timeout = replay_timeout
@@ -51,7 +51,9 @@ class Session:
         self.generation = 0
         self.failed_starts = 0
         self.last_limit: str | None = None  # the limit the last sandbox that ended had hit
-        self.looping: dict[str, str] = {}  # student function → what was stopped in it first
+        # Student function → what was stopped in it first; shared by a notebook's passes, so a
+        # loop one sandbox found is cut in the others at once.
+        self.looping: dict[str, str] = {} if looping is None else looping
         self.stopped: list[str] = []  # what was stopped, for the reports ("cell 7 …")
         self.history: list[str] = []  # cells that ran to the end, replayed after a restart
         self.callbacks: dict[int, Callable[..., Any]] = {}
@@ -168,12 +170,15 @@ class Session:
                 from_wire: Callable[[Any], Any], bounded: bool = True) -> dict:  # fmt: skip
         """Send ``msg`` and return the reply, answering callbacks meanwhile. ``timeout`` is cut
         to the current sub-check's deadline. On a timeout or a broken reply the sandbox is
-        killed (it is restarted by the next request)."""
+        killed (it is restarted by the next request). Restarting a sandbox the student's code
+        ended does not count against the sub-check's deadline (it is not the answer's time)."""
+        start = time.monotonic()
         self.ensure()
+        restart = time.monotonic() - start
         budget = timeout
         deadline = current_deadline() if bounded else None
         if deadline is not None:
-            budget = min(budget, deadline - time.monotonic())
+            budget = min(budget, deadline + restart - time.monotonic())
         self._deadline = time.monotonic() + max(budget, 0.0)
         try:
             self._send(msg, to_ref)

@@ -115,13 +115,21 @@ def explain(exc: BaseException, hidden: bool) -> str:
     return head + tail
 
 
-_DEADLINE: list[float] = []  # monotonic time by which the running sub-check must end
+# Monotonic times by which the running sub-checks must end, per thread: the grader runs a
+# notebook's visible and hidden checks at the same time, in two threads.
+_LOCAL = threading.local()
+
+
+def _deadlines() -> list[float]:
+    if not hasattr(_LOCAL, "deadlines"):
+        _LOCAL.deadlines = []
+    return _LOCAL.deadlines
 
 
 def current_deadline() -> float | None:
     """When the running sub-check's budget ends (``time.monotonic()``), or None. The trusted
     grader cuts every call into the sandbox to it."""
-    return _DEADLINE[-1] if _DEADLINE else None
+    return _deadlines()[-1] if _deadlines() else None
 
 
 @contextlib.contextmanager
@@ -129,13 +137,13 @@ def _time_limit(seconds: float | None):
     """Raise CheckTimeout after ``seconds`` of wall time. The deadline is published for calls into
     the sandbox; in the student's own kernel a SIGALRM timer enforces it (main thread only)."""
     if seconds:
-        _DEADLINE.append(time.monotonic() + seconds)
+        _deadlines().append(time.monotonic() + seconds)
     try:
         with _alarm(seconds + 0.5 if seconds else None):  # the sandbox's own limit comes first
             yield
     finally:
         if seconds:
-            _DEADLINE.pop()
+            _deadlines().pop()
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import CheckTimeout, Mistake, NotTested, SubCheck
+from .core import Mistake, NotTested, SubCheck
 from .diagnose import check_unchanged
 
 NAME = "inputs are not modified in place"
@@ -43,9 +43,11 @@ def leave_inputs(calls: Sequence[Call], *, chained: bool = False) -> None:
     for i, (fn, args) in enumerate(calls):
         try:
             own(fn, *args, mutation=True)
-        except (Mistake, CheckTimeout, KeyboardInterrupt):
+        except (Mistake, KeyboardInterrupt):
             raise
         except BaseException as exc:  # SystemExit too: in the sandbox it is an ordinary error
+            # A call that never returned (CheckTimeout) is judged like one that raised: its
+            # failure is graded elsewhere, and a stub that raises would cost nothing here either.
             if chained and i == 0:
                 raise NotTested(exc, "the first call raised") from None
             raised.append(exc)
