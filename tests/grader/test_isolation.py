@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import runner, sandbox
+from autograder.engine import cgroups, runner, sandbox
 from autograder.engine.session import SandboxDied, Session
 
 MiB = 1 << 20
@@ -257,9 +257,9 @@ def test_a_cgroup_costs_milliseconds(tmp_path):
 
 
 def test_without_cgroups_it_says_so_once_and_still_starts(root, monkeypatch, capfd):
-    monkeypatch.setattr(sandbox, "_v2_parent", lambda mounts: None)
-    monkeypatch.setattr(sandbox, "_writable", lambda parent: False)
-    monkeypatch.setattr(sandbox, "_backend", None)
+    monkeypatch.setattr(cgroups, "_v2_parent", lambda mounts: None)
+    monkeypatch.setattr(cgroups, "_writable", lambda parent: False)
+    monkeypatch.setattr(cgroups, "_backend", None)
     assert sandbox.backend().kind == "rlimits" and sandbox.backend().kind == "rlimits"
     lines = [x for x in capfd.readouterr().err.splitlines() if "autograder: warning" in x]
     assert len(lines) == 1 and "no writable cgroup" in lines[0], lines
@@ -303,14 +303,14 @@ def test_what_a_grader_killed_outright_left_is_swept_by_the_next(root, monkeypat
         return groups + [x for x in mounts if f" {name} " in x]
 
     assert len(left()) == len(sandbox.backend().parents) + 1
-    monkeypatch.setattr(sandbox, "_backend", None)  # as in a new grader process
+    monkeypatch.setattr(cgroups, "_backend", None)  # as in a new grader process
     sandbox.backend()
     assert left() == []
 
 
 def test_a_v2_cgroup_is_read_the_v2_way(tmp_path):
     """cgroup v2 is not on this machine: its files are faked to check the limits and events."""
-    b = sandbox._Backend("cgroup v2", {"": tmp_path}, False, True)
+    b = cgroups._Backend("cgroup v2", {"": tmp_path}, False, True)
     box = sandbox.Box(b, sandbox.Limits(memory=512 * MiB, processes=64, cpus=0.5), tmp_path, 0)
     d = box.dirs[""]
     assert (d / "pids.max").read_text() == "64" and (d / "memory.max").read_text() == str(512 * MiB)
