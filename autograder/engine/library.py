@@ -17,6 +17,8 @@ from typing import Any
 
 import course
 
+from ..stubs import stub_source
+
 COURSE = Path(course.__file__).resolve().parent  # the library the sandbox gets parts of
 INSIDE = Path(__file__).resolve().parents[1] / "inside"  # the code that runs in the sandbox
 # What every problem set may import: module plumbing, checks of your own gradients.
@@ -75,9 +77,19 @@ def build(assignment: str, profile: Any, dest: Path | None = None) -> Path:
     shutil.copy2(INSIDE / "agent.py", agent / "agent.py")
     shutil.copy2(INSIDE / "wire.py", agent / "wire.py")
     lib = root / "lib" / "course"
+    answers: dict[str, dict[str, str]] = {}  # file → what this problem set asks to write
+    for spec in getattr(profile, "asks", ()):
+        file, qual = spec.split(":")
+        answers.setdefault(file, {})[qual] = (
+            f"{qual} is not available in the autograder: {assignment} asks you to write it"
+        )
     for rel in profile.files:
         (lib / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(COURSE / rel, lib / rel)
+        if rel in answers:  # the reference is never there to call, whatever name points at it
+            source = (COURSE / rel).read_text(encoding="utf-8")
+            (lib / rel).write_text(stub_source(source, answers[rel], rel), encoding="utf-8")
+        else:
+            shutil.copy2(COURSE / rel, lib / rel)
     for rel, make in profile.generated.items():
         (lib / rel).parent.mkdir(parents=True, exist_ok=True)
         (lib / rel).write_bytes(make())
