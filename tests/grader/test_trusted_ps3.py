@@ -231,7 +231,10 @@ def test_the_sandbox_digits_lack_exactly_the_held_out_rows():
     raw = set(rows(x[held]))
     for seed in (None, 7, 11):
         s = digits.split(seed)
-        test = rows(s.x_test * s.std + s.mean)
+        pixels = s.x_test * s.std + s.mean
+        if seed is not None:  # the hidden check's secret order of the pixels, undone
+            pixels = pixels[:, np.argsort(digits.secret(seed)[0])]
+        test = rows(pixels)
         assert set(test) <= raw and len(test) == len(s.y_test)
         assert len(s.y_train) + len(s.y_test) <= len(y)
 
