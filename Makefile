@@ -16,7 +16,6 @@ SANDBOX := $(VENV)/.sandbox-checked
 ARGS ?=
 PYTEST_ARGS ?=
 SUBMISSIONS ?= submitted
-ASSIGNMENT ?= ps1_chain_rule
 
 .PHONY: lab test test-quick lint bench release autograde feedback grades demo clean-instructor-data \
         student-pack hub-install hub

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "broken"))
 from corpus import CORPUS, replace  # noqa: E402
 
+from autograder import registry  # noqa: E402
 from autograder.commands import nbgrader, release  # noqa: E402
 from autograder.demo import copy_course, solved_notebook  # noqa: E402
 
@@ -40,7 +41,7 @@ c.CourseDirectory.release_directory = "assignments"
 c.ExecutePreprocessor.timeout = 30
 c.Execute.timeout = 30
 """
-A = "ps2_modules"
+A = registry.PROBLEM_SETS[1].id  # ps2: the modules
 BUGS = [
     ('self.grads["bias"] += grad_out.sum(axis=0)', 'self.grads["bias"] += grad_out.mean(axis=0)'),
     ('self.grads["weight"] += grad_out.T @ x', 'self.grads["weight"] = grad_out.T @ x'),
