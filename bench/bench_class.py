@@ -28,7 +28,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "broken"))
+sys.path[:0] = [str(ROOT / "tests" / "broken"), str(ROOT / "tests")]
 from corpus import CORPUS, replace  # noqa: E402
 
 from autograder import registry  # noqa: E402

@@ -15,6 +15,7 @@ from types import ModuleType
 
 import nbformat
 
+from autograder import registry
 from autograder.execute import is_display_only
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,3 +232,7 @@ def assert_kernel_and_autograder_agree(nb: nbformat.NotebookNode, fixture: dict,
                 f"{gid} {kind}: the reports differ\n--- student's check\n{own_report}"
                 f"--- autograder\n{report}"
             )
+
+
+# The problem sets' ids, from the registry (the only place they are spelt out).
+PS1, PS2, PS3 = (ps.id for ps in registry.PROBLEM_SETS)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
+from grading_helpers import PS2  # the registry's ids
 
 from course.grading.ps2 import POINTS
 
@@ -27,7 +28,7 @@ def find(nb, grade_id: str) -> int:
     return next(i for i, c in enumerate(nb.cells) if gid(c) == grade_id)
 
 
-def write(nb, folder: Path, name: str = "ps2_modules.ipynb") -> Path:
+def write(nb, folder: Path, name: str = f"{PS2}.ipynb") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / name)
     return folder / name
@@ -114,7 +115,7 @@ def two_notebooks(other_name: str, other_is_release: bool) -> Break:
 
     def go(nb, folder):
         release = nbformat.read(
-            Path(__file__).parents[2] / "assignments/ps2_modules/ps2_modules.ipynb", 4
+            Path(__file__).parents[2] / f"assignments/{PS2}/{PS2}.ipynb", 4
         )
         work, spare = (nb, release) if other_is_release else (release, nb)
         write(work, folder)
@@ -126,14 +127,14 @@ def two_notebooks(other_name: str, other_is_release: bool) -> Break:
 def raw_text(text: str) -> Break:
     def go(nb, folder):
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "ps2_modules.ipynb").write_text(text)
+        (folder / f"{PS2}.ipynb").write_text(text)
 
     return go
 
 
 def no_notebook(nb, folder):
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "ps2_modules.py").write_text("print('I exported it as a script')\n")
+    (folder / f"{PS2}.py").write_text("print('I exported it as a script')\n")
 
 
 def move_cell(grade_id: str, to_after: str) -> Break:
@@ -151,20 +152,20 @@ def old_nbformat(nb, folder):
     data["nbformat_minor"] = 2
     for c in data["cells"]:
         c.pop("id", None)
-    (folder / "ps2_modules.ipynb").write_text(json.dumps(data))
+    (folder / f"{PS2}.ipynb").write_text(json.dumps(data))
 
 
 FULL = float(sum(POINTS.values()))  # every ps2 item's points
 BIAS = 'self.grads["bias"] += grad_out.sum(axis=0)'
 # name: (break, {grade_id: points} for items that lose points, phrase in the summary or "")
 CORPUS: dict[str, tuple[Break, dict[str, float], str]] = {
-    "renamed_copy_of": (rename("Copy of ps2_modules.ipynb"), {}, "Copy of ps2_modules.ipynb"),
-    "renamed_suffix_1": (rename("ps2_modules (1).ipynb"), {}, "ps2_modules (1).ipynb"),
+    "renamed_copy_of": (rename(f"Copy of {PS2}.ipynb"), {}, f"Copy of {PS2}.ipynb"),
+    "renamed_suffix_1": (rename(f"{PS2} (1).ipynb"), {}, f"{PS2} (1).ipynb"),
     "renamed_lowercase": (rename("PS2_Modules.ipynb"), {}, "PS2_Modules.ipynb"),
     "two_notebooks_work_in_copy": (
-        two_notebooks("ps2_modules-Copy1.ipynb", False),
+        two_notebooks(f"{PS2}-Copy1.ipynb", False),
         {},
-        "ps2_modules-Copy1.ipynb",
+        f"{PS2}-Copy1.ipynb",
     ),
     "two_notebooks_work_in_main": (two_notebooks("old.ipynb", True), {}, "not graded: old.ipynb"),
     "duplicated_answer_cell": (duplicate("linear"), {}, "duplicated"),

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from grading_helpers import PS2  # the registry's ids
 from pack_helpers import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -45,7 +46,7 @@ import roles  # noqa: E402 (what each role's shell gets: the same as the hub giv
 from install import course_id  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-A_ID = "ps2_modules"
+A_ID = PS2
 ARTIFACTS = ROOT / "tests" / "artifacts"
 MEM, NPROC = "3G", 400  # per-user limits given to install.py and read back from /proc
 

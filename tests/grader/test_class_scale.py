@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import PS2  # the registry's ids
 from nbgrader.api import Gradebook
 
 from autograder.commands import ROOT
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "broken"))
 from corpus import BIAS, CORPUS, FULL, replace  # noqa: E402
 
 pytestmark = pytest.mark.slow
-A = "ps2_modules"
+A = PS2
 CONTROLS = ["control0", "control1", "control2"]
 BIAS_BUGS = ["bias_bug_a", "bias_bug_b"]  # with CORPUS's one_bug_bias: 3 students, one mistake
 

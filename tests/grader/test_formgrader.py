@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import PS1  # the registry's ids
 from nbgrader.api import Gradebook
 from pack_helpers import CHROMIUM, CHROMIUM_FLAGS, free_port, stop_group, wait_for_url
 
@@ -29,7 +30,7 @@ from autograder.demo import copy_course, solved_notebook, submit
 from autograder.pages.rubric import model_answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-A_ID = "ps1_chain_rule"
+A_ID = PS1
 STUDENT = "ada"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 ANSWER = (

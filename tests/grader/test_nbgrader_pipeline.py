@@ -13,7 +13,7 @@ import re
 
 import nbformat
 import pytest
-from grading_helpers import apply_fixture, load_fixtures, unwrap
+from grading_helpers import PS1, PS2, apply_fixture, load_fixtures, unwrap  # the registry's ids
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
@@ -83,10 +83,10 @@ def course(tmp_path_factory):
         untouched = nbformat.read(d / "assignments" / a / f"{a}.ipynb", 4)
         plant_shadow_packages(submit(d, "untouched", a, tag_test_cells(untouched)).parent)
     for group in GROUPS:
-        nb = solved_notebook(d, "ps2_modules")
+        nb = solved_notebook(d, PS2)
         for name in group:
             nb = apply_fixture(nb, FIXTURES[name])
-        submit(d, "__".join(group), "ps2_modules", nb)
+        submit(d, "__".join(group), PS2, nb)
     code = autograde(d, db_url=db)
     return d, db, code
 
@@ -123,14 +123,16 @@ def scores(db: str, student: str, a: str) -> dict[str, float]:
 
 
 def test_registry_lists_every_assignment_and_nothing_else_does():
-    """The registry names every problem set with a source notebook; no other file of the
-    instructor's code or the check kit spells an assignment id out."""
+    """The registry names every problem set with a source notebook; no other file of code (the
+    check kit, the instructor's package, the tests, the benches) spells an assignment id out."""
     assert sorted(registry.ids()) == IDS
     for ps in registry.PROBLEM_SETS:
         assert ps.items() and importlib.import_module(ps.checks)
     spelt = []
-    for top in ("course", "autograder"):
+    for top in ("course", "autograder", "tests", "bench"):
         for path in (ROOT / top).rglob("*.py"):
+            if "adversarial" in path.parts:  # hostile notebooks' cells: data, not the project's code
+                continue
             if path.name == "registry.py" and path.parent.name == "autograder":
                 continue
             text = path.read_text(encoding="utf-8")
@@ -228,10 +230,10 @@ def test_submitted_packages_never_reach_the_grading_kernel(course, a):
 
 def test_ps2_items_no_fixture_touches_earn_full_marks(course):
     _, db, _ = course
-    full = graded_cells(nbformat.read(ROOT / "solutions/ps2_modules/ps2_modules.ipynb", 4))
+    full = graded_cells(nbformat.read(ROOT / f"solutions/{PS2}/{PS2}.ipynb", 4))
     for group in GROUPS:
         touched = {g for name in group for g in FIXTURES[name]["scores"]}
-        got = scores(db, "__".join(group), "ps2_modules")
+        got = scores(db, "__".join(group), PS2)
         assert {g: got[g] for g in full if g not in touched} == {
             g: p for g, p in full.items() if g not in touched
         }, group
@@ -241,12 +243,12 @@ def test_ps2_items_no_fixture_touches_earn_full_marks(course):
 def test_ps2_fixture_gets_expected_points_and_message(course, name):
     d, db, _ = course
     fixture = FIXTURES[name]
-    got = scores(db, STUDENT[name], "ps2_modules")
+    got = scores(db, STUDENT[name], PS2)
     for gid, want in fixture["scores"].items():
         assert got[gid] == pytest.approx(want), (gid, got)
     outputs = {
         nbgrader_meta(c).get("grade_id"): unwrap("".join(o.get("text", "") for o in c.outputs))
-        for c in autograded(d, STUDENT[name], "ps2_modules").cells
+        for c in autograded(d, STUDENT[name], PS2).cells
         if c.cell_type == "code"
     }
     for gid, phrases in fixture.get("messages", {}).items():
@@ -262,7 +264,7 @@ def test_ps2_fixture_gets_expected_points_and_message(course, name):
 def test_feedback_and_grade_table(course, tmp_path):
     d, db, _ = course
     feedback(d, db_url=db)
-    html = (d / "feedback/solved/ps2_modules/ps2_modules.html").read_text()
+    html = (d / f"feedback/solved/{PS2}/{PS2}.html").read_text()
     assert "Linear (autograder, on data you have not seen): 10 / 10" in html
     assert "HIDDEN TESTS" not in html and "seed=2718" not in html and "_sys.modules" not in html
     out = grades(d, out=tmp_path / "grades.csv", db_url=db)
@@ -279,8 +281,8 @@ def test_autograde_stops_and_says_how_to_fix_a_missing_sandbox(tmp_path, monkeyp
     submit(
         d,
         "someone",
-        "ps1_chain_rule",
-        nbformat.read(d / "assignments/ps1_chain_rule/ps1_chain_rule.ipynb", 4),
+        PS1,
+        nbformat.read(d / f"assignments/{PS1}/{PS1}.ipynb", 4),
     )
     monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on PATH
     with pytest.raises(SystemExit, match="apt-get install bubblewrap"):
@@ -291,11 +293,11 @@ def test_autograde_stops_and_says_how_to_fix_a_missing_sandbox(tmp_path, monkeyp
 def test_no_sandbox_is_an_explicit_choice_and_the_grade_table_says_so(tmp_path, capsys):
     d = copy_course(tmp_path / "course")
     db = f"sqlite:///{tmp_path / 'gb.db'}"
-    submit(d, "trusted_ta", "ps2_modules", solved_notebook(d, "ps2_modules"))
+    submit(d, "trusted_ta", PS2, solved_notebook(d, PS2))
     assert autograde(d, db_url=db, sandbox=False, workers=1) == 0
     assert "WITHOUT a sandbox" in capsys.readouterr().out
     out = grades(d, out=tmp_path / "grades.csv", db_url=db)
     row = next(csv.DictReader(out.open()))
     assert row["sandbox"] == "none" and float(row["code_score"]) == sum(POINTS.values())
-    assert float(row["max_written_score"]) == written_points("ps2_modules") > 0
+    assert float(row["max_written_score"]) == written_points(PS2) > 0
     assert "NO (none)" in capsys.readouterr().out

@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from grading_helpers import PS2  # the registry's ids
 
 from autograder import registry
 from autograder.commands import ROOT
@@ -26,7 +27,7 @@ REPO = str(ROOT)
 
 @pytest.fixture(scope="module")
 def world():
-    with Session(runner.library_for("ps2_modules")) as session:
+    with Session(runner.library_for(PS2)) as session:
         yield World(session)
 
 
@@ -53,7 +54,7 @@ def test_no_network_no_other_processes_no_reference_modules(world):
     assert "unreachable" in out or "Errno" in out, out
     assert run(world, "import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit())[:3])") in ("[1, 2]\n", "[1, 2, 3]\n")  # fmt: skip
     assert "not available here" in run(world, "from course.modules import Linear")
-    assert "not available to ps2_modules" in run(world, "import course.functional")
+    assert f"not available to {PS2}" in run(world, "import course.functional")
     assert run(world, "from course.modules import Module\nprint(Module.__name__)") == "Module\n"
 
 
@@ -80,7 +81,7 @@ def test_a_call_that_never_returns_is_stopped_and_the_sandbox_restarts(world):
 
 
 def _solution_with(cell: str) -> nbformat.NotebookNode:
-    nb = copy.deepcopy(solved_notebook(ROOT, "ps2_modules"))
+    nb = copy.deepcopy(solved_notebook(ROOT, PS2))
     i = next(
         i
         for i, c in enumerate(nb.cells)
@@ -105,7 +106,7 @@ def _solution_with(cell: str) -> nbformat.NotebookNode:
     ],
 )
 def test_a_cell_that_dies_loops_or_blows_up_costs_only_itself(cell, shows):
-    nb = runner.grade(_solution_with(cell), "ps2_modules", timeout=5.0)
+    nb = runner.grade(_solution_with(cell), PS2, timeout=5.0)
     bad = next(c for c in nb.cells if c.source == cell)
     text = str(bad.outputs)
     assert shows in text, text
@@ -115,7 +116,7 @@ def test_a_cell_that_dies_loops_or_blows_up_costs_only_itself(cell, shows):
 
 
 def test_the_library_offers_each_problem_set_only_its_files(tmp_path):
-    root = build("ps2_modules", registry.get("ps2_modules"), tmp_path / "lib")
+    root = build(PS2, registry.get(PS2), tmp_path / "lib")
     lib = root / "lib" / "course"
     assert (lib / "modules" / "base.py").is_file() and (lib / "gradcheck.py").is_file()
     assert (

@@ -16,6 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 from grading_helpers import (
+    PS1,  # the registry's ids
     apply_fixture,
     assert_kernel_and_autograder_agree,
     graded_cells,
@@ -28,7 +29,7 @@ from course.grading import ps1
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT = "ps1_chain_rule"
+ASSIGNMENT = PS1
 FIXTURES = load_fixtures("ps1")
 NB = nbformat.read(source_path(ASSIGNMENT), 4)
 CELLS = graded_cells(NB)  # grade_id → (visible call, hidden call, points)

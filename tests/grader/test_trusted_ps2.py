@@ -13,6 +13,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from grading_helpers import (
+    PS2,  # the registry's ids
     apply_fixture,
     assert_kernel_and_autograder_agree,
     graded_cells,
@@ -24,7 +25,7 @@ from grading_helpers import (
 from course.grading import ps2
 
 pytestmark = pytest.mark.slow
-ASSIGNMENT = "ps2_modules"
+ASSIGNMENT = PS2
 FIXTURES = load_fixtures("ps2")
 NB = nbformat.read(source_path(ASSIGNMENT), 4)
 CELLS = graded_cells(NB)

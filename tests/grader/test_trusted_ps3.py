@@ -28,6 +28,7 @@ import nbformat
 import numpy as np
 import pytest
 from grading_helpers import (
+    PS3,  # the registry's ids
     answer_namespace,
     apply_fixture,
     assert_kernel_and_autograder_agree,
@@ -51,7 +52,7 @@ from course.data import digits_raw, load_digits
 from course.grading import ps3
 from course.grading.ps3 import digits, network
 
-ASSIGNMENT = "ps3_training"
+ASSIGNMENT = PS3
 FIXTURES = load_fixtures("ps3")
 NB = nbformat.read(source_path(ASSIGNMENT), 4)
 CELLS = graded_cells(NB)  # grade_id → (visible call, hidden call, points)

@@ -10,11 +10,19 @@ import itertools
 import nbformat
 import numpy as np
 import pytest
-from grading_helpers import answer_namespace, graded_cells, score, source_path
+from grading_helpers import (  # the registry's ids
+    PS1,
+    PS2,
+    PS3,
+    answer_namespace,
+    graded_cells,
+    score,
+    source_path,
+)
 
 from course.grading import diagnose, ps1, ps2, ps3
 
-SETS = {"ps1_chain_rule": ps1, "ps2_modules": ps2, "ps3_training": ps3}
+SETS = {PS1: ps1, PS2: ps2, PS3: ps3}
 SLOW = {"fit_digits_test"}  # trains a network; it names no catalogued mistake
 
 

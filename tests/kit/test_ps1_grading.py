@@ -7,6 +7,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from grading_helpers import (
+    PS1,  # the registry's ids
     answer_namespace,
     apply_fixture,
     assert_fixture_points,
@@ -24,7 +25,7 @@ from nbclient import NotebookClient
 from course.grading import ps1
 
 FIXTURES = load_fixtures("ps1")
-NB = nbformat.read(source_path("ps1_chain_rule"), 4)
+NB = nbformat.read(source_path(PS1), 4)
 CELLS = graded_cells(NB)  # grade_id → (visible call, hidden call without "_g.", points)
 
 
@@ -45,9 +46,7 @@ def test_solution_scores_full_marks_visible_and_hidden():
 
 def test_untouched_release_scores_zero_and_hides_solutions():
     secrets = ("BEGIN HIDDEN TESTS", "Rubric", "BEGIN SOLUTION", "seed=1")
-    assert_release_scores_zero(
-        nbformat.read(release_path("ps1_chain_rule"), 4), CELLS, ps1, secrets
-    )
+    assert_release_scores_zero(nbformat.read(release_path(PS1), 4), CELLS, ps1, secrets)
 
 
 @pytest.mark.parametrize("name", [n for n, f in FIXTURES.items() if not f.get("trusted_only")])
@@ -81,7 +80,7 @@ def test_untouched_release_runs_to_the_end(monkeypatch):
     cells that use unfinished answers say so instead), and every check cell shows its 0 points
     and the NotImplementedError it met, so a student who stops halfway still sees every check."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    path = release_path("ps1_chain_rule")
+    path = release_path(PS1)
     nb = nbformat.read(path, 4)
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip

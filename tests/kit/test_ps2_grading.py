@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from autograd import grad
 from grading_helpers import (
+    PS2,  # the registry's ids
     answer_namespace,
     apply_fixture,
     assert_fixture_points,
@@ -31,7 +32,7 @@ from course.gradcheck import numerical_gradient, rel_error
 from course.grading import ps2
 
 FIXTURES = load_fixtures("ps2")
-NB = nbformat.read(source_path("ps2_modules"), 4)
+NB = nbformat.read(source_path(PS2), 4)
 CELLS = graded_cells(NB)
 
 
@@ -59,7 +60,7 @@ def test_fixture_loses_the_expected_points(name):
 
 def test_untouched_release_scores_zero_everywhere():
     secrets = ("BEGIN HIDDEN TESTS", "Rubric", "Model answer", "BEGIN SOLUTION", "hidden=True")
-    assert_release_scores_zero(nbformat.read(release_path("ps2_modules"), 4), CELLS, ps2, secrets)
+    assert_release_scores_zero(nbformat.read(release_path(PS2), 4), CELLS, ps2, secrets)
 
 
 # The gradient formulas the prompts used to hand out (issue 12): now the student derives them.
@@ -70,7 +71,7 @@ SHAPES = ["`(N, in)`", "`(out, in)`", "`(out,)`", "`(N, out)`", "`(N, K)`", "`(D
 
 
 def test_prompts_leave_the_gradients_to_derive_but_keep_the_shapes():
-    prompts = "\n".join(c.source for c in nbformat.read(release_path("ps2_modules"), 4).cells
+    prompts = "\n".join(c.source for c in nbformat.read(release_path(PS2), 4).cells
                          if c.cell_type == "markdown")  # fmt: skip
     assert [f for f in GIVEN_AWAY if f in prompts] == []
     assert [s for s in SHAPES if s not in prompts] == []
@@ -128,7 +129,7 @@ def _run(nb: nbformat.NotebookNode) -> list[str]:
     """Execute the notebook top to bottom in a fresh kernel (as "Restart Kernel and Run All");
     return each code cell's printed text. Any error raises CellExecutionError."""
     NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(release_path("ps2_modules").parent)}}
+                   resources={"metadata": {"path": str(release_path(PS2).parent)}}
                    ).execute()  # fmt: skip
     return [
         "".join(o.get("text", "") for o in c.outputs) for c in nb.cells if c.cell_type == "code"
@@ -138,7 +139,7 @@ def _run(nb: nbformat.NotebookNode) -> list[str]:
 @pytest.mark.slow
 def test_untouched_release_runs_to_the_end_and_the_solution_trains(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    printed = _run(nbformat.read(release_path("ps2_modules"), 4))
+    printed = _run(nbformat.read(release_path(PS2), 4))
     assert sum("then run this cell again" in p for p in printed) == 3  # the three ungraded cells
     assert printed[-1].startswith("Finish Linear, Tanh and SoftmaxCrossEntropy first")
     reports = [p.splitlines()[0] for p in printed if p.split("\n")[0].endswith(" points")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from grading_helpers import (
+    PS3,  # the registry's ids
     assert_fixture_points,
     assert_full_marks,
     assert_release_scores_zero,
@@ -19,7 +20,7 @@ from grading_helpers import (
 from course.grading import ps3
 
 FIXTURES = load_fixtures("ps3")
-NB = nbformat.read(source_path("ps3_training"), 4)
+NB = nbformat.read(source_path(PS3), 4)
 CELLS = graded_cells(NB)  # grade_id → (visible call, hidden call without "_g.", points)
 
 
@@ -39,7 +40,7 @@ def test_solution_scores_full_marks_visible_and_hidden():
 
 def test_untouched_release_scores_zero_and_hides_solutions():
     secrets = ("BEGIN HIDDEN TESTS", "Rubric", "BEGIN SOLUTION", "hidden=True")
-    assert_release_scores_zero(nbformat.read(release_path("ps3_training"), 4), CELLS, ps3, secrets)
+    assert_release_scores_zero(nbformat.read(release_path(PS3), 4), CELLS, ps3, secrets)
 
 
 @pytest.mark.parametrize("name", [n for n, f in FIXTURES.items() if not f.get("trusted_only")])

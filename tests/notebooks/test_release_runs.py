@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from grading_helpers import release_path
+from grading_helpers import (
+    PS3,  # the registry's ids
+    release_path,
+)
 from nbclient import NotebookClient
 
-RUN_TO_THE_END = ["ps3_training"]
+RUN_TO_THE_END = [PS3]
 
 
 @pytest.mark.parametrize("assignment", RUN_TO_THE_END)
@@ -27,7 +30,7 @@ def test_untouched_release_runs_to_the_end(assignment, tmp_path, monkeypatch):
 
 def test_a_locked_cell_stands_on_its_own():
     """The digits-curve cell of ps3 defines what it uses (it used to need an ungraded cell)."""
-    nb = nbformat.read(release_path("ps3_training"), 4)
+    nb = nbformat.read(release_path(PS3), 4)
     curve = next(
         c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "digits_curve"
     )
