@@ -114,9 +114,7 @@ def two_notebooks(other_name: str, other_is_release: bool) -> Break:
     """The work in one notebook, an untouched copy of the release in another."""
 
     def go(nb, folder):
-        release = nbformat.read(
-            Path(__file__).parents[2] / f"assignments/{PS2}/{PS2}.ipynb", 4
-        )
+        release = nbformat.read(Path(__file__).parents[2] / f"assignments/{PS2}/{PS2}.ipynb", 4)
         work, spare = (nb, release) if other_is_release else (release, nb)
         write(work, folder)
         write(spare, folder, other_name)

@@ -131,7 +131,9 @@ def test_registry_lists_every_assignment_and_nothing_else_does():
     spelt = []
     for top in ("course", "autograder", "tests", "bench"):
         for path in (ROOT / top).rglob("*.py"):
-            if "adversarial" in path.parts:  # hostile notebooks' cells: data, not the project's code
+            if (
+                "adversarial" in path.parts
+            ):  # hostile notebooks' cells: data, not the project's code
                 continue
             if path.name == "registry.py" and path.parent.name == "autograder":
                 continue
