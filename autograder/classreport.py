@@ -15,6 +15,8 @@ from pathlib import Path
 
 import nbformat
 
+from .cellmeta import nbgrader_meta
+
 NOT_ATTEMPTED = "not attempted (the stub still raises NotImplementedError)"
 _TITLE = re.compile(r"^(?P<item>\S.*?) \(autograder, on data you have not seen\): ")
 _FAILED = re.compile(r"^  ✗ (?P<check>.+?)\s+0 / [\d.]+$")
@@ -64,7 +66,7 @@ def class_mistakes(autograded: Path, assignment: str) -> tuple[int, dict]:
         except (OSError, ValueError):
             continue
         for cell in nb.cells:
-            if not cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            if not nbgrader_meta(cell).get("grade"):
                 continue
             text = "".join(o.get("text", "") for o in cell.get("outputs", []))
             for item, check, why in hidden_failures(text):
@@ -123,7 +125,7 @@ def item_scores(autograded: Path, assignment: str) -> dict[str, list[float]]:
         except (OSError, ValueError):
             continue
         for cell in nb.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
+            meta = nbgrader_meta(cell)
             if not (meta.get("grade") and cell.get("cell_type") == "code"):
                 continue
             results = [
@@ -172,7 +174,7 @@ def write_report(
     release = Path(course_dir) / "assignments" / assignment / f"{assignment}.ipynb"
     points = {c.metadata.nbgrader.grade_id: float(c.metadata.nbgrader.points)
               for c in nbformat.read(release, 4).cells
-              if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+              if nbgrader_meta(c).get("grade")
               and c.cell_type == "code"}  # fmt: skip
     out = Path(course_dir) / "reports"
     out.mkdir(exist_ok=True)

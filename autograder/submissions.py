@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from .cellmeta import nbgrader_meta
+
 
 @dataclass
 class Found:
@@ -33,7 +35,7 @@ def _answers(path: Path, stubs: dict[str, tuple[str, str]]) -> int:
     nb = nbformat.read(path, 4)
     changed = 0
     for c in nb.cells:
-        gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        gid = nbgrader_meta(c).get("grade_id")
         if gid in stubs and c.get("source", "") != stubs[gid][0]:
             changed += 1
     return changed
@@ -45,7 +47,7 @@ def release_stubs(release: Path) -> dict[str, tuple[str, str]]:
     return {
         c.metadata["nbgrader"]["grade_id"]: (c.source, c.cell_type)
         for c in nb.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+        if nbgrader_meta(c).get("solution")
     }
 
 

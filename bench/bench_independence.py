@@ -64,7 +64,7 @@ def matrix(tmp: Path, quick: bool) -> tuple[int, int, list[str]]:
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student, (a, gid, mode, stub) in cases.items():
             items = independence.test_items(solved_notebook(course, a))
-            own = _own_item(course, a, gid)
+            own = independence.own_item(solved_notebook(course, a), gid)
             for item in items:
                 if item == own:
                     continue
@@ -75,15 +75,6 @@ def matrix(tmp: Path, quick: bool) -> tuple[int, int, list[str]]:
                     mismatches.append(f"{a} {gid} {mode}: {item} {got:g} (stub {want:g})")
     print(f"graded {len(cases)} broken notebooks and their stubs in {seconds:.0f} s")
     return len(cases), comparisons, mismatches
-
-
-def _own_item(course: Path, assignment: str, gid: str) -> str:
-    cells = solved_notebook(course, assignment).cells
-    at = next(
-        i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid
-    )
-    return next((c.metadata["nbgrader"]["grade_id"] for c in cells[at + 1 :]
-                 if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"), "")  # fmt: skip
 
 
 def looping_cost(tmp: Path) -> tuple[float, float]:

@@ -21,7 +21,7 @@ import nbformat
 
 import course
 
-from ..cellmeta import is_display_only
+from ..cellmeta import is_display_only, nbgrader_meta
 
 # The grader's code: the checks and library it drives, and this package.
 SOURCES = (Path(course.__file__).resolve().parent, Path(__file__).resolve().parents[1])
@@ -45,7 +45,7 @@ def key(nb: Any, assignment: str, sandboxed: bool) -> str:
     for c in nb.cells:
         if c.get("cell_type") != "code":
             continue
-        meta = c.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(c)
         cells.append([c.get("source", ""), bool(meta.get("grade")), is_display_only(c),
                       meta.get("points")])  # fmt: skip
     blob = json.dumps([assignment, sandboxed, grader_version(), cells], sort_keys=True)

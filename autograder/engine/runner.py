@@ -1,14 +1,17 @@
 """Grade one notebook: its outputs from one sandbox, its points from trusted checks.
 
-Two passes, each in a fresh sandbox, running at the same time:
+Three passes, each in a fresh sandbox, running at the same time:
 
 1. **Outputs.** Every code cell except test cells and display-only cells runs as the student
    wrote it; its outputs go into the autograded notebook (and so into the feedback). This
    sandbox never sees a hidden input.
-2. **Points.** The same cells run again in a second sandbox; at each test cell the grader runs
-   the cell's check calls itself, driving the student's objects through the channel. The report
-   and the score it prints are the test cell's only outputs. Whatever the student's code prints
-   in this pass (hidden inputs included) is thrown away.
+2. **Visible points.** The same cells run again; at each test cell the grader runs the cell's
+   visible check call itself, driving the student's objects through the channel.
+3. **Hidden points.** The same again for the hidden calls, in a sandbox of its own, so no
+   hidden input is ever inside a process whose reports the student reads.
+
+A test cell's only outputs are the two reports and the score (the hidden call's). Whatever the
+student's code prints in passes 2 and 3 is thrown away.
 """
 
 from __future__ import annotations
@@ -29,12 +32,13 @@ import nbformat
 
 from course.grading.core import CheckTimeout, clean_score
 
-from ..cellmeta import is_display_only
+from .. import cellmeta
+from ..cellmeta import is_display_only, is_graded
 from ..registry import get
 from . import cells, library
 from .remote import StudentError, World
-from .scrub import scrub_notebook
-from .session import SandboxBroken, SandboxDied, Session
+from .scrub import safe_data, scrub_notebook
+from .session import SandboxBroken, SandboxDied, SeenLooping, Session
 
 _LIBRARIES: dict[str, Path] = {}
 
@@ -48,12 +52,8 @@ def library_for(assignment: str) -> Path:
     return _LIBRARIES[assignment]
 
 
-def _meta(cell: Any) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def is_test_cell(cell: Any) -> bool:
-    return cell.get("cell_type") == "code" and bool(_meta(cell).get("grade"))
+    return cell.get("cell_type") == "code" and is_graded(cell)
 
 
 def code_cells(nb: Any) -> Iterator[tuple[int, Any]]:
@@ -64,9 +64,6 @@ def code_cells(nb: Any) -> Iterator[tuple[int, Any]]:
 
 
 # --- outputs ----------------------------------------------------------------------------------
-# What a student's output may show on the instructor's pages: no HTML, JavaScript, SVG or
-# Markdown (each can carry a script into formgrader or the feedback page).
-SAFE_MIME = ("text/plain", "text/latex", "image/png", "image/jpeg", "image/gif")
 
 
 def _output(item: Any) -> Any:
@@ -74,15 +71,10 @@ def _output(item: Any) -> Any:
     if not isinstance(item, dict):
         return None
     kind = item.get("output_type")
-    strs = lambda d: {k: v for k, v in d.items() if k in SAFE_MIME and isinstance(v, str)}  # noqa: E731
     if kind == "stream" and item.get("name") in ("stdout", "stderr"):
         return nbformat.v4.new_output("stream", name=item["name"], text=str(item.get("text", "")))
     if kind in ("execute_result", "display_data") and isinstance(item.get("data"), dict):
-        data = strs(item["data"])
-        if not data:  # HTML or a script only: say what was left out
-            kinds = ", ".join(sorted(str(k) for k in item["data"]))[:200]
-            data = {"text/plain": f"[output of type {kinds} not shown to the grader]"}
-        out = nbformat.v4.new_output(kind, data=data)
+        out = nbformat.v4.new_output(kind, data=safe_data(item["data"]))
         if kind == "execute_result":
             count = item.get("execution_count")
             out.execution_count = count if isinstance(count, int) else None
@@ -110,8 +102,11 @@ def _run_cell(session: Session, source: str, timeout: float) -> tuple[list, str]
     """(outputs, why the cell was stopped or "" if it ran to its end or raised)."""
     try:
         return [o for o in map(_output, session.exec(source, timeout)) if o is not None], ""
-    except CheckTimeout as exc:
-        why = str(exc) if str(exc).startswith("stopped") else f"ran longer than {timeout:g} s"
+    except SeenLooping as exc:
+        why = str(exc)
+        return [_failure("TimeoutError", f"this cell {why} and was stopped")], why
+    except CheckTimeout:
+        why = f"ran longer than {timeout:g} s"
         return [_failure("TimeoutError", f"this cell {why} and was stopped")], why
     except SandboxDied:
         limit = session.last_limit
@@ -231,7 +226,7 @@ def _points_pass(
         world = World(session)
         for number, (i, cell) in enumerate(code_cells(nb), 1):
             if is_test_cell(cell):
-                points = float(_meta(cell).get("points", 0))
+                points = cellmeta.points(cell)
                 report, score = run_checks(world, cell.source, checks, points, only)
                 note = "" if only == "hidden" else stopped_note(stopped)
                 results[i] = (note + report, score)

@@ -35,6 +35,11 @@ class SandboxDied(Exception):
     memory)."""
 
 
+class SeenLooping(CheckTimeout):
+    """Stopped early: the student function running is one that looped before (its message says
+    which, and how it was stopped the first time)."""
+
+
 class SandboxBroken(Exception):
     """The sandbox answered something that is not a valid reply, or cannot be started."""
 
@@ -54,7 +59,6 @@ class Session:
         # Student function → what was stopped in it first; shared by a notebook's passes, so a
         # loop one sandbox found is cut in the others at once.
         self.looping: dict[str, str] = {} if looping is None else looping
-        self.stopped: list[str] = []  # what was stopped, for the reports ("cell 7 …")
         self.history: list[str] = []  # cells that ran to the end, replayed after a restart
         self.callbacks: dict[int, Callable[..., Any]] = {}
         self.scratch: Path | None = None
@@ -148,7 +152,7 @@ class Session:
                 if self.looping and time.monotonic() - started > SEEN_LOOPING:
                     again = self.where()
                     if again in self.looping:
-                        raise CheckTimeout(f"looping again in {again.split(':')[0]}")
+                        raise SeenLooping(again)
                 continue
             chunk = os.read(fd, min(left, 1 << 20))
             if not chunk:
@@ -192,11 +196,11 @@ class Session:
         except CheckTimeout as exc:
             where = self.where()
             self.kill()
-            if str(exc).startswith("looping again"):
-                name = where.split(":")[0]
-                raise CheckTimeout(
+            if isinstance(exc, SeenLooping):
+                name = str(exc).split(":")[0]
+                raise SeenLooping(
                     f"stopped: it is running `{name}` again, which looped before "
-                    f"({self.looping.get(where, 'earlier')})"
+                    f"({self.looping.get(str(exc), 'earlier')})"
                 ) from None
             if where:
                 self.looping.setdefault(where, f"ran past {budget:.3g} s")

@@ -14,6 +14,8 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_markdown_cell
 from traitlets import Bool, Unicode
 
+from ..cellmeta import nbgrader_meta
+
 _REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 
@@ -21,7 +23,7 @@ def model_answers(source_notebook: Path) -> dict[str, str]:
     """grade_id → the solution region (model answer and rubric) of each written answer cell."""
     out = {}
     for cell in json.loads(source_notebook.read_text(encoding="utf-8"))["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if cell["cell_type"] == "markdown" and meta.get("solution") and meta.get("grade"):
             found = _REGION.findall("".join(cell["source"]))
             if found:
@@ -61,7 +63,7 @@ class RubricBeside(Preprocessor):
         cells = []
         for cell in nb.cells:
             cells.append(cell)
-            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            gid = nbgrader_meta(cell).get("grade_id")
             if cell.cell_type == "markdown" and gid in answers:
                 cells.append(rubric_cell(gid, answers[gid]))
         nb.cells = cells

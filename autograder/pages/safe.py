@@ -15,7 +15,7 @@ import re
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
-from ..engine.runner import SAFE_MIME
+from ..engine.scrub import safe_data
 from .mathml import _CODE, _MATH
 
 _PLAIN_TAG = re.compile(
@@ -68,8 +68,5 @@ class SafeStudentHTML(Preprocessor):
         for out in cell.get("outputs", []):
             data = out.get("data")
             if isinstance(data, dict):
-                kept = {k: v for k, v in data.items() if k in SAFE_MIME}
-                if not kept:
-                    kept = {"text/plain": "[output not shown: " + ", ".join(sorted(data)) + "]"}
-                out["data"] = kept
+                out["data"] = safe_data(data)
         return cell, resources

@@ -57,6 +57,12 @@ def test_items(nb: nbformat.NotebookNode) -> list[str]:
     return [grade_id(c) for c in nb.cells if is_test(c)]
 
 
+def own_item(nb: nbformat.NotebookNode, gid: str) -> str:
+    """The test cell that grades answer ``gid``: the first test cell after it ("" if none)."""
+    at = next(i for i, c in enumerate(nb.cells) if grade_id(c) == gid)
+    return next((grade_id(c) for c in nb.cells[at + 1 :] if is_test(c)), "")
+
+
 def _with(nb: nbformat.NotebookNode, gid: str, source: str) -> nbformat.NotebookNode:
     nb = copy.deepcopy(nb)
     next(c for c in nb.cells if grade_id(c) == gid).source = source

@@ -71,7 +71,7 @@ def test_a_broken_answer_costs_the_others_what_its_stub_costs(graded, short, mod
                    if m == mode and registry.get(a).short == short)  # fmt: skip
     assignment, gid, _ = cases[student]
     stub = next(s for s, (a, g, m) in cases.items() if a == assignment and m == "stub")
-    own = _items_of(course, assignment, gid)
+    own = {independence.own_item(solved_notebook(course, assignment), gid)}
     differ = {g: (scores[student][g], scores[stub][g]) for g in scores[student]
               if g not in own and abs(scores[student][g] - scores[stub][g]) > 1e-9}  # fmt: skip
     assert not differ, f"{gid} broken by {mode}: item (broken, stub) = {differ}"
@@ -79,16 +79,3 @@ def test_a_broken_answer_costs_the_others_what_its_stub_costs(graded, short, mod
         nb = nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb", 4)
         text = nbformat.writes(nb)
         assert "was stopped" in text, "no report says which cell was stopped"
-
-
-def _items_of(course: Path, assignment: str, gid: str) -> set[str]:
-    """The test cell that grades answer ``gid``: the first test cell after it."""
-    cells = solved_notebook(course, assignment).cells
-    at = next(
-        i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid
-    )
-    for c in cells[at + 1 :]:
-        meta = c.metadata.get("nbgrader", {})
-        if meta.get("grade") and c.cell_type == "code":
-            return {meta["grade_id"]}
-    return set()
